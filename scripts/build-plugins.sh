@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Builds the Rust reward plugins under plugins/ into Wasm components in
+# plugins/dist/NAME.wasm.
+#
+# Route 1: a rustup toolchain with the wasm32-unknown-unknown target and its
+#          bundled wasm-component-ld.
+# Route 2: Debian's rustc-web/cargo-web (std source from rust-web-src, rebuilt
+#          with -Zbuild-std) linked by rust-web-llvm's wasm-component-ld and
+#          wasm-ld-22. scripts/setup.sh installs these.
+# Usage: scripts/build-plugins.sh [PLUGIN...]   (default: every built-in)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root/plugins"
+
+builtins=(math-accuracy format iou length-bonus)
+if [ $# -gt 0 ]; then plugins=("$@"); else plugins=("${builtins[@]}"); fi
+
+target=wasm32-unknown-unknown
+pkgs=()
+for p in "${plugins[@]}"; do pkgs+=(-p "$p"); done
+
+route=""
+if command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx "$target"; then
+  sysroot=$(rustc --print sysroot)
+  cld="$sysroot/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin/wasm-component-ld"
+  if [ -x "$cld" ]; then
+    route=rustup
+    RUSTFLAGS="-C linker=$cld" cargo build --release --target "$target" "${pkgs[@]}"
+  fi
+fi
+if [ -z "$route" ]; then
+  cld=/usr/lib/rustlib/x86_64-unknown-linux-gnu/bin/wasm-component-ld
+  if [ ! -x /usr/bin/rustc ] || [ ! -x "$cld" ] || [ ! -x /usr/bin/wasm-ld-22 ]; then
+    echo "build-plugins: no Wasm toolchain found; run scripts/setup.sh (installs rustc-web, cargo-web, rust-web-src, rust-web-llvm, lld-22)" >&2
+    exit 1
+  fi
+  route=debian
+  # The Debian cargo must not be shadowed by rustup's proxies.
+  RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
+    RUSTFLAGS="-C linker=$cld -C link-arg=--wasm-ld-path=/usr/bin/wasm-ld-22" \
+    CARGO_TARGET_DIR="$root/plugins/target/debian" \
+    /usr/bin/cargo build --release --target "$target" -Zbuild-std=std,panic_abort "${pkgs[@]}"
+  out="$root/plugins/target/debian/$target/release"
+else
+  out="$root/plugins/target/$target/release"
+fi
+
+mkdir -p "$root/plugins/dist"
+for p in "${plugins[@]}"; do
+  f="$out/${p//-/_}.wasm"
+  if [ ! -f "$f" ]; then echo "build-plugins: $f was not produced" >&2; exit 1; fi
+  # A component starts with the magic and layer 1 (0d 00 01 00).
+  if [ "$(head -c 8 "$f" | od -An -tx1 | tr -d ' \n')" != "0061736d0d000100" ]; then
+    echo "build-plugins: $f is a core module, not a component" >&2; exit 1
+  fi
+  cp "$f" "$root/plugins/dist/$p.wasm.tmp" && mv "$root/plugins/dist/$p.wasm.tmp" "$root/plugins/dist/$p.wasm"
+  echo "built plugins/dist/$p.wasm ($(wc -c <"$f") bytes, $route route)"
+done
