@@ -1,0 +1,59 @@
+//! `rewasm`: score completions with sandboxed Wasm rewards, inspect reward
+//! components, and benchmark them.
+
+mod bench;
+mod input;
+mod inspect;
+mod score;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "rewasm", version, about = "Sandboxed WebAssembly rewards for RL fine-tuning of language models")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Score a JSONL of completions with the rewards of a reward-set file.
+    Score(score::ScoreArgs),
+    /// Show a reward component's name, version, WIT version, config schema,
+    /// capabilities, imports and exports.
+    Inspect {
+        /// A built-in reward name or a path to a .wasm component.
+        plugin: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure rewards against baselines run in the same process.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Score(args) => score::run(args),
+        Command::Inspect { plugin, json } => inspect::run(&plugin, json).map(|_| ExitCode::SUCCESS),
+        Command::Bench(cmd) => bench::run(cmd).map(|_| ExitCode::SUCCESS),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Default path helper for flags that take files.
+#[allow(dead_code)]
+fn display(p: &std::path::Path) -> String {
+    PathBuf::from(p).display().to_string()
+}

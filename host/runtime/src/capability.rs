@@ -1,0 +1,168 @@
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::bindings::rewasm::reward::{judge, log, types};
+use crate::limits::MemoryLimiter;
+
+/// A host capability a reward set can grant to a plugin. Nothing is granted
+/// by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Capability {
+    /// `rewasm:reward/log`: messages go to the host's stderr.
+    Log,
+    /// `rewasm:reward/judge`: ask a judge model.
+    Judge,
+}
+
+impl Capability {
+    /// The name used in reward-set files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Capability::Log => "log",
+            Capability::Judge => "judge",
+        }
+    }
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Capability {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "log" => Ok(Capability::Log),
+            "judge" => Ok(Capability::Judge),
+            other => Err(format!("unknown capability `{other}` (known: log, judge)")),
+        }
+    }
+}
+
+/// The capabilities granted to one reward.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants(Vec<Capability>);
+
+impl Grants {
+    /// Grants exactly these capabilities.
+    pub fn new(caps: impl IntoIterator<Item = Capability>) -> Self {
+        let mut v: Vec<Capability> = caps.into_iter().collect();
+        v.sort();
+        v.dedup();
+        Grants(v)
+    }
+
+    /// Grants nothing.
+    pub fn none() -> Self {
+        Grants(Vec::new())
+    }
+
+    /// Whether `cap` is granted.
+    pub fn has(&self, cap: Capability) -> bool {
+        self.0.contains(&cap)
+    }
+
+    /// The granted capabilities.
+    pub fn iter(&self) -> impl Iterator<Item = Capability> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+/// Raised (as a trap) when a plugin calls an import its reward set did not
+/// grant.
+#[derive(Debug, Clone)]
+pub(crate) struct CapabilityDenied {
+    pub(crate) capability: Capability,
+    pub(crate) reward: Arc<str>,
+}
+
+impl fmt::Display for CapabilityDenied {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "capability `{}` is not granted to reward `{}` (add it to the reward's `capabilities` list)",
+            self.capability, self.reward
+        )
+    }
+}
+
+impl std::error::Error for CapabilityDenied {}
+
+/// Per-call store data: the limiter and what the plugin may do.
+pub(crate) struct HostState {
+    pub(crate) limiter: MemoryLimiter,
+    pub(crate) grants: Grants,
+    pub(crate) reward: Arc<str>,
+    logs_left: u32,
+}
+
+impl HostState {
+    const LOGS_PER_CALL: u32 = 100;
+    const LOG_MESSAGE_MAX: usize = 2000;
+
+    pub(crate) fn new(limiter: MemoryLimiter, grants: Grants, reward: Arc<str>) -> Self {
+        HostState { limiter, grants, reward, logs_left: Self::LOGS_PER_CALL }
+    }
+
+    fn check(&self, capability: Capability) -> wasmtime::Result<()> {
+        if self.grants.has(capability) {
+            Ok(())
+        } else {
+            Err(CapabilityDenied { capability, reward: self.reward.clone() }.into())
+        }
+    }
+}
+
+impl types::Host for HostState {}
+
+impl log::Host for HostState {
+    fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
+        self.check(Capability::Log)?;
+        // A chatty plugin must not flood the host: cap count and size.
+        if self.logs_left == 0 {
+            return Ok(());
+        }
+        self.logs_left -= 1;
+        let mut message = message;
+        if message.len() > Self::LOG_MESSAGE_MAX {
+            let mut cut = Self::LOG_MESSAGE_MAX;
+            while !message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            message.truncate(cut);
+            message.push_str("...");
+        }
+        let level = match level {
+            log::Level::Debug => "debug",
+            log::Level::Info => "info",
+            log::Level::Warn => "warn",
+            log::Level::Error => "error",
+        };
+        eprintln!("[{}] {level}: {message}", self.reward);
+        if self.logs_left == 0 {
+            eprintln!("[{}] warn: further log messages in this call are dropped", self.reward);
+        }
+        Ok(())
+    }
+}
+
+impl judge::Host for HostState {
+    fn judge(
+        &mut self,
+        requests: Vec<judge::JudgeRequest>,
+    ) -> wasmtime::Result<Vec<Result<String, String>>> {
+        self.check(Capability::Judge)?;
+        // Judge backends arrive with the consistency reward; until then a
+        // granted judge answers every request with an error the plugin sees.
+        Ok(requests
+            .iter()
+            .map(|_| Err("no judge backend is configured for this reward set".to_string()))
+            .collect())
+    }
+}

@@ -1,0 +1,93 @@
+use std::path::PathBuf;
+
+/// Errors loading or configuring rewards (per-sample scoring failures are
+/// [`rewasm_api::RewardError`] values instead).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The reward-set file is not valid TOML or has unknown keys.
+    #[error("{path}: {message}")]
+    RewardSetSyntax {
+        /// The reward-set file.
+        path: PathBuf,
+        /// The parser's message (names the key and line).
+        message: String,
+    },
+    /// The reward set is well-formed but wrong (duplicate names, bad limits...).
+    #[error("{path}: reward `{reward}`: {message}")]
+    RewardSetInvalid {
+        /// The reward-set file.
+        path: PathBuf,
+        /// The reward's name.
+        reward: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// `plugin = "..."` is neither a built-in nor an existing file.
+    #[error("unknown plugin `{0}`: not a built-in ({builtins}) and no such file", builtins = crate::builtin_names().join(", "))]
+    UnknownPlugin(String),
+    /// The bytes are not a Wasm component wasmtime can compile.
+    #[error("{origin}: not a valid Wasm component: {message}")]
+    InvalidComponent {
+        /// Where the bytes came from.
+        origin: String,
+        /// wasmtime's message.
+        message: String,
+    },
+    /// The component implements a WIT version this host does not support.
+    #[error("{origin}: component exports {found}, but this host supports only {WIT_PACKAGE}/reward@{supported}", WIT_PACKAGE = crate::WIT_PACKAGE)]
+    UnsupportedWitVersion {
+        /// Where the bytes came from.
+        origin: String,
+        /// The export the component has.
+        found: String,
+        /// The version this host implements.
+        supported: String,
+    },
+    /// The component does not export the reward interface at all.
+    #[error("{origin}: not a rewasm reward component (no `{WIT_PACKAGE}/reward` export; exports: {exports})", WIT_PACKAGE = crate::WIT_PACKAGE)]
+    NotAReward {
+        /// Where the bytes came from.
+        origin: String,
+        /// What it exports instead.
+        exports: String,
+    },
+    /// Instantiating or linking the component failed.
+    #[error("{origin}: cannot instantiate: {message}")]
+    Instantiate {
+        /// Where the bytes came from.
+        origin: String,
+        /// The cause.
+        message: String,
+    },
+    /// The plugin rejected its config.
+    #[error("reward `{reward}`: configure() rejected the config: {message}")]
+    Configure {
+        /// The reward's name.
+        reward: String,
+        /// The plugin's message.
+        message: String,
+    },
+    /// A call made while loading (info, configure) failed in the sandbox.
+    #[error("reward `{reward}`: {call}() failed: {source}")]
+    LoadCall {
+        /// The reward's name.
+        reward: String,
+        /// The export called.
+        call: &'static str,
+        /// The sandbox failure.
+        #[source]
+        source: rewasm_api::RewardError,
+    },
+    /// wasmtime could not be set up.
+    #[error("engine: {0}")]
+    Engine(String),
+}

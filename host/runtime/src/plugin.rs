@@ -1,0 +1,420 @@
+use std::sync::{Arc, Mutex};
+
+use rewasm_api::{RewardError, RewardFn, Sample, Score};
+use wasmtime::component::{Component, Linker};
+use wasmtime::Store;
+
+use crate::bindings::{wit, RewardPlugin, RewardPluginPre};
+use crate::capability::HostState;
+use crate::limits::MemoryLimiter;
+use crate::output::{classify_failure, convert_guest_error, convert_results};
+use crate::quarantine::{Admission, Quarantine};
+use crate::{Capability, Error, Grants, QuarantinePolicy, RewardEngine, SandboxLimits};
+
+/// How calls get an instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InstanceMode {
+    /// A fresh instance per call (the default): no state leaks from one batch
+    /// to the next, and a crashed instance is simply dropped. With the pooling
+    /// allocator this costs microseconds.
+    #[default]
+    Fresh,
+    /// Keep one configured instance per thread and reuse it until it fails.
+    /// Weaker isolation (guest globals persist); kept for measuring what
+    /// fresh instances cost.
+    Reuse,
+}
+
+/// What a plugin says about itself (its `info()` export).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PluginInfo {
+    /// Plugin name.
+    pub name: String,
+    /// Plugin version.
+    pub version: String,
+    /// One-line description.
+    pub description: String,
+    /// JSON Schema of the config.
+    pub config_schema: String,
+    /// Capabilities the plugin asks for.
+    pub capabilities: Vec<Capability>,
+    /// Whether samples should carry images.
+    pub needs_images: bool,
+}
+
+/// A loaded, configured reward component, ready to score.
+pub struct Plugin {
+    reward: Arc<str>,
+    origin: String,
+    digest: String,
+    info: PluginInfo,
+    imports: Vec<String>,
+    exports: Vec<String>,
+    engine: Arc<RewardEngine>,
+    pre: RewardPluginPre<HostState>,
+    limits: SandboxLimits,
+    grants: Grants,
+    config_json: String,
+    mode: InstanceMode,
+    warm: Mutex<Vec<(Store<HostState>, RewardPlugin)>>,
+    quarantine: Quarantine,
+    from_cache: bool,
+}
+
+/// How to load a plugin: limits, grants, config.
+#[derive(Debug, Clone)]
+pub struct PluginOptions {
+    /// Limits of every call.
+    pub limits: SandboxLimits,
+    /// Capabilities granted.
+    pub grants: Grants,
+    /// JSON text handed to `configure()`.
+    pub config_json: String,
+    /// Fresh instance per call, or reuse.
+    pub mode: InstanceMode,
+    /// When repeated failures pause the plugin.
+    pub quarantine: QuarantinePolicy,
+}
+
+impl Default for PluginOptions {
+    fn default() -> Self {
+        PluginOptions {
+            limits: SandboxLimits::default(),
+            grants: Grants::none(),
+            config_json: "{}".into(),
+            mode: InstanceMode::Fresh,
+            quarantine: QuarantinePolicy::default(),
+        }
+    }
+}
+
+impl Plugin {
+    /// Loads a component with default limits, no capabilities and an empty
+    /// config (what `rewasm inspect` needs).
+    pub fn load(engine: &Arc<RewardEngine>, origin: &str, bytes: &[u8]) -> Result<Self, Error> {
+        Self::load_with(engine, origin, origin, bytes, PluginOptions::default())
+    }
+
+    /// Loads `bytes` as reward `reward`: compiles (or takes from the cache),
+    /// checks the WIT version, links, reads `info()` and checks the config
+    /// with `configure()`. `origin` names the source in messages.
+    pub fn load_with(
+        engine: &Arc<RewardEngine>,
+        reward: &str,
+        origin: &str,
+        bytes: &[u8],
+        opts: PluginOptions,
+    ) -> Result<Self, Error> {
+        let req = opts;
+        let origin = origin.to_string();
+        let digest = crate::cache::sha256_hex(bytes);
+        let wt = engine.engine_for(&req.limits);
+        if !wasmparser_is_component(bytes) {
+            return Err(Error::InvalidComponent {
+                origin,
+                message: "the file is not a Wasm component (a core module needs `wasm-tools component new`)"
+                    .into(),
+            });
+        }
+        let (component, from_cache) = match &engine.options().cache {
+            Some(cache) => cache.load_or_compile(wt, &digest, bytes),
+            None => Component::new(wt, bytes).map(|c| (c, false)),
+        }
+        .map_err(|e| Error::InvalidComponent { origin: origin.clone(), message: format!("{e:#}") })?;
+
+        let ty = component.component_type();
+        let imports: Vec<String> = ty.imports(wt).map(|(n, _)| n.to_string()).collect();
+        let exports: Vec<String> = ty.exports(wt).map(|(n, _)| n.to_string()).collect();
+        check_wit_version(&origin, &exports)?;
+
+        let mut linker: Linker<HostState> = Linker::new(wt);
+        RewardPlugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(&mut linker, |s| s)
+            .map_err(|e| Error::Instantiate { origin: origin.clone(), message: format!("{e:#}") })?;
+        // Everything else a component may import (WASI, other packages) is
+        // denied: calling it traps.
+        linker
+            .define_unknown_imports_as_traps(&component)
+            .map_err(|e| Error::Instantiate { origin: origin.clone(), message: format!("{e:#}") })?;
+        let pre = linker
+            .instantiate_pre(&component)
+            .and_then(RewardPluginPre::new)
+            .map_err(|e| Error::Instantiate { origin: origin.clone(), message: format!("{e:#}") })?;
+
+        let mut plugin = Plugin {
+            reward: Arc::from(reward),
+            origin,
+            digest,
+            info: PluginInfo {
+                name: String::new(),
+                version: String::new(),
+                description: String::new(),
+                config_schema: String::new(),
+                capabilities: Vec::new(),
+                needs_images: false,
+            },
+            imports,
+            exports,
+            engine: engine.clone(),
+            pre,
+            limits: req.limits,
+            grants: req.grants,
+            config_json: req.config_json,
+            mode: req.mode,
+            warm: Mutex::new(Vec::new()),
+            quarantine: crate::quarantine::Quarantine::new(req.quarantine),
+            from_cache,
+        };
+        plugin.info = plugin.call_info()?;
+        plugin.check_config()?;
+        Ok(plugin)
+    }
+
+    fn new_store(&self) -> Store<HostState> {
+        let state = HostState::new(MemoryLimiter::new(&self.limits), self.grants.clone(), self.reward.clone());
+        let mut store = Store::new(self.engine.engine_for(&self.limits), state);
+        store.limiter(|s| &mut s.limiter);
+        store
+    }
+
+    /// Arms the deadline and fuel for one call.
+    fn arm(&self, store: &mut Store<HostState>) {
+        store.set_epoch_deadline(self.engine.deadline_ticks(self.limits.timeout_ms));
+        store.epoch_deadline_trap();
+        if let Some(fuel) = self.limits.fuel {
+            let _ = store.set_fuel(fuel);
+        }
+    }
+
+    fn instantiate(&self, store: &mut Store<HostState>) -> Result<RewardPlugin, RewardError> {
+        self.pre.instantiate(&mut *store).map_err(|e| classify_failure(&e, store.data(), &self.limits))
+    }
+
+    fn call_info(&self) -> Result<PluginInfo, Error> {
+        let mut store = self.new_store();
+        self.arm(&mut store);
+        let fail = |call, source| Error::LoadCall { reward: self.reward.to_string(), call, source };
+        let inst = self.instantiate(&mut store).map_err(|e| fail("instantiate", e))?;
+        let info = inst
+            .rewasm_reward_reward()
+            .call_info(&mut store)
+            .map_err(|e| fail("info", classify_failure(&e, store.data(), &self.limits)))?;
+        Ok(PluginInfo {
+            name: info.name,
+            version: info.version,
+            description: info.description,
+            config_schema: info.config_schema,
+            capabilities: info
+                .capabilities
+                .into_iter()
+                .map(|c| match c {
+                    wit::Capability::Log => Capability::Log,
+                    wit::Capability::Judge => Capability::Judge,
+                })
+                .collect(),
+            needs_images: info.needs_images,
+        })
+    }
+
+    fn check_config(&self) -> Result<(), Error> {
+        let mut store = self.new_store();
+        self.arm(&mut store);
+        let inst = self.instantiate(&mut store).map_err(|source| Error::LoadCall {
+            reward: self.reward.to_string(),
+            call: "instantiate",
+            source,
+        })?;
+        self.configure(&mut store, &inst).map_err(|e| match e {
+            RewardError::Guest(m) | RewardError::Unsupported(m) => {
+                Error::Configure { reward: self.reward.to_string(), message: m }
+            }
+            source => Error::LoadCall { reward: self.reward.to_string(), call: "configure", source },
+        })
+    }
+
+    fn configure(&self, store: &mut Store<HostState>, inst: &RewardPlugin) -> Result<(), RewardError> {
+        match inst.rewasm_reward_reward().call_configure(&mut *store, &self.config_json) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(convert_guest_error(e)),
+            Err(e) => Err(classify_failure(&e, store.data(), &self.limits)),
+        }
+    }
+
+    /// Scores one batch in the sandbox. A whole-call failure (trap, timeout,
+    /// out-of-memory, wrong result count) is returned for every sample.
+    pub fn score_batch(&self, samples: &[Sample]) -> Vec<Result<Score, RewardError>> {
+        if samples.is_empty() {
+            return Vec::new();
+        }
+        if let Admission::Skip { calls_left } = self.quarantine.admit() {
+            let e = RewardError::Quarantined(format!(
+                "reward `{}` failed repeatedly; skipping {} more call(s) before retrying",
+                self.reward, calls_left
+            ));
+            return samples.iter().map(|_| Err(e.clone())).collect();
+        }
+        let outcome = self.run_batch(samples);
+        self.quarantine.record(outcome.is_err());
+        match outcome {
+            Ok(results) => results,
+            Err(e) => samples.iter().map(|_| Err(e.clone())).collect(),
+        }
+    }
+
+    fn run_batch(&self, samples: &[Sample]) -> Result<Vec<Result<Score, RewardError>>, RewardError> {
+        let wit_samples: Vec<wit::Sample> = samples.iter().map(|s| to_wit_sample(s, self.info.needs_images)).collect();
+        let (mut store, inst) = match self.take_warm() {
+            Some(pair) => pair,
+            None => {
+                let mut store = self.new_store();
+                self.arm(&mut store);
+                let inst = self.instantiate(&mut store)?;
+                self.configure(&mut store, &inst).map_err(|e| match e {
+                    // The config was accepted at load, so a refusal now is a
+                    // plugin bug, not a data problem.
+                    RewardError::Guest(m) => RewardError::InvalidOutput(format!("configure() failed on a fresh instance: {m}")),
+                    other => other,
+                })?;
+                (store, inst)
+            }
+        };
+        self.arm(&mut store);
+        let results = inst
+            .rewasm_reward_reward()
+            .call_score(&mut store, &wit_samples)
+            .map_err(|e| classify_failure(&e, store.data(), &self.limits))?;
+        let converted = convert_results(results, samples.len())?;
+        if self.mode == InstanceMode::Reuse {
+            self.put_warm(store, inst);
+        }
+        Ok(converted)
+    }
+
+    fn take_warm(&self) -> Option<(Store<HostState>, RewardPlugin)> {
+        if self.mode != InstanceMode::Reuse {
+            return None;
+        }
+        self.warm.lock().unwrap_or_else(|p| p.into_inner()).pop()
+    }
+
+    fn put_warm(&self, store: Store<HostState>, inst: RewardPlugin) {
+        self.warm.lock().unwrap_or_else(|p| p.into_inner()).push((store, inst));
+    }
+
+    /// The reward name this plugin was loaded under.
+    pub fn reward_name(&self) -> &str {
+        &self.reward
+    }
+    /// Where the component came from (built-in name or path).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+    /// sha256 of the component bytes, hex.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+    /// The plugin's `info()`.
+    pub fn info(&self) -> &PluginInfo {
+        &self.info
+    }
+    /// Names the component imports.
+    pub fn imports(&self) -> &[String] {
+        &self.imports
+    }
+    /// Names the component exports.
+    pub fn exports(&self) -> &[String] {
+        &self.exports
+    }
+    /// The limits calls run under.
+    pub fn limits(&self) -> &SandboxLimits {
+        &self.limits
+    }
+    /// The capabilities granted.
+    pub fn grants(&self) -> &Grants {
+        &self.grants
+    }
+    /// Whether the compiled code came from the on-disk cache.
+    pub fn from_cache(&self) -> bool {
+        self.from_cache
+    }
+    /// (times quarantined, calls skipped) so far.
+    pub fn quarantine_stats(&self) -> (u32, u64) {
+        self.quarantine.stats()
+    }
+    /// Capabilities the plugin asks for that its reward set does not grant.
+    pub fn missing_grants(&self) -> Vec<Capability> {
+        self.info.capabilities.iter().copied().filter(|c| !self.grants.has(*c)).collect()
+    }
+}
+
+impl RewardFn for Plugin {
+    fn name(&self) -> &str {
+        &self.reward
+    }
+    fn score(&self, samples: &[Sample]) -> Vec<Result<Score, RewardError>> {
+        self.score_batch(samples)
+    }
+}
+
+fn to_wit_sample(s: &Sample, with_images: bool) -> wit::Sample {
+    wit::Sample {
+        id: s.id.clone(),
+        group: s.group.clone(),
+        prompt: s.prompt.clone(),
+        completion: s.completion.clone(),
+        completion_tokens: s.completion_tokens,
+        reference: s.reference.clone(),
+        metadata: s.metadata.to_string(),
+        images: if with_images {
+            s.images.iter().map(|i| wit::Image { mime: i.mime.clone(), data: i.data.clone() }).collect()
+        } else {
+            Vec::new()
+        },
+        step: s.step,
+    }
+}
+
+/// A component binary starts with `\0asm`, then version 0x0d and layer 1.
+fn wasmparser_is_component(bytes: &[u8]) -> bool {
+    bytes.len() >= 8 && bytes[..4] == *b"\0asm" && bytes[6..8] == [1, 0]
+}
+
+/// Refuses components built for another version of the reward interface.
+fn check_wit_version(origin: &str, exports: &[String]) -> Result<(), Error> {
+    let prefix = format!("{}/reward", crate::WIT_PACKAGE);
+    let wanted = format!("{prefix}@{}", crate::WIT_VERSION);
+    if exports.iter().any(|e| *e == wanted) {
+        return Ok(());
+    }
+    if let Some(found) = exports.iter().find(|e| e.starts_with(&prefix)) {
+        return Err(Error::UnsupportedWitVersion {
+            origin: origin.to_string(),
+            found: found.clone(),
+            supported: crate::WIT_VERSION.to_string(),
+        });
+    }
+    Err(Error::NotAReward {
+        origin: origin.to_string(),
+        exports: if exports.is_empty() { "none".into() } else { exports.join(", ") },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_check_names_both_versions() {
+        let err = check_wit_version("x.wasm", &["rewasm:reward/reward@0.2.0".into()]).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("rewasm:reward/reward@0.2.0") && msg.contains("@0.1.0"), "{msg}");
+        assert!(check_wit_version("x", &["rewasm:reward/reward@0.1.0".into()]).is_ok());
+        assert!(matches!(check_wit_version("x", &["foo:bar/baz".into()]), Err(Error::NotAReward { .. })));
+    }
+
+    #[test]
+    fn component_magic_is_checked() {
+        assert!(wasmparser_is_component(b"\0asm\x0d\0\x01\0"));
+        assert!(!wasmparser_is_component(b"\0asm\x01\0\0\0"));
+        assert!(!wasmparser_is_component(b"\0as"));
+    }
+}
