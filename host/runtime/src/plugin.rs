@@ -261,7 +261,8 @@ impl Plugin {
     }
 
     fn run_batch(&self, samples: &[Sample]) -> Result<Vec<Result<Score, RewardError>>, RewardError> {
-        let wit_samples: Vec<wit::Sample> = samples.iter().map(|s| to_wit_sample(s, self.info.needs_images)).collect();
+        let buffers = LoweringBuffers::new(samples, self.info.needs_images);
+        let wit_samples = buffers.samples(samples);
         let (mut store, inst) = match self.take_warm() {
             Some(pair) => pair,
             None => {
@@ -355,21 +356,46 @@ impl RewardFn for Plugin {
     }
 }
 
-fn to_wit_sample(s: &Sample, with_images: bool) -> wit::Sample {
-    wit::Sample {
-        id: s.id.clone(),
-        group: s.group.clone(),
-        prompt: s.prompt.clone(),
-        completion: s.completion.clone(),
-        completion_tokens: s.completion_tokens,
-        reference: s.reference.clone(),
-        metadata: s.metadata.to_string(),
-        images: if with_images {
-            s.images.iter().map(|i| wit::Image { mime: i.mime.clone(), data: i.data.clone() }).collect()
-        } else {
-            Vec::new()
-        },
-        step: s.step,
+/// Owned pieces a borrowed WIT sample points into.
+struct LoweringBuffers<'a> {
+    metadata: Vec<String>,
+    images: Vec<Vec<wit::Image<'a>>>,
+}
+
+impl<'a> LoweringBuffers<'a> {
+    fn new(samples: &'a [Sample], with_images: bool) -> Self {
+        LoweringBuffers {
+            metadata: samples.iter().map(|s| s.metadata.to_string()).collect(),
+            images: samples
+                .iter()
+                .map(|s| {
+                    if with_images {
+                        s.images.iter().map(|i| wit::Image { mime: &i.mime, data: &i.data }).collect()
+                    } else {
+                        Vec::new()
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    fn samples<'b>(&'b self, samples: &'b [Sample]) -> Vec<wit::Sample<'b>> {
+        samples
+            .iter()
+            .zip(&self.metadata)
+            .zip(&self.images)
+            .map(|((s, metadata), images)| wit::Sample {
+                id: &s.id,
+                group: s.group.as_deref(),
+                prompt: &s.prompt,
+                completion: &s.completion,
+                completion_tokens: s.completion_tokens,
+                reference: s.reference.as_deref(),
+                metadata,
+                images,
+                step: s.step,
+            })
+            .collect()
     }
 }
 
