@@ -13,8 +13,9 @@ pub enum Tok {
     Letter(char),
     /// A command with no special meaning (Greek letters and the like); a symbol.
     Cmd(String),
-    /// A plain word that is no math name: the answer is text.
-    Word,
+    /// A plain word that is no math name: the answer is text (unless
+    /// [`split_products`] reads it as a product of the expression's symbols).
+    Word(String),
     /// A character with no meaning in an expression: the answer is text.
     Other,
     Name(Named),
@@ -336,7 +337,49 @@ pub fn tokenize(s: &str) -> Result<Vec<Token>, ParseError> {
     if out.len() > MAX_TOKENS {
         return Err(ParseError::TooLong);
     }
+    split_products(&mut out);
+    if out.len() > MAX_TOKENS {
+        return Err(ParseError::TooLong);
+    }
     Ok(out)
+}
+
+/// Reads a longer run of letters as a product of one-letter symbols when
+/// every letter also stands alone in the same expression: in
+/// `x^3+y^3+z^3-3xyz` the `xyz` is `x*y*z`, while `5 apples` stays text.
+fn split_products(out: &mut Vec<Token>) {
+    if !out.iter().any(|t| matches!(t.tok, Tok::Word(_))) {
+        return;
+    }
+    let singles: Vec<char> = out
+        .iter()
+        .filter_map(|t| match t.tok {
+            Tok::Letter(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    let mut i = 0;
+    while i < out.len() {
+        let letters = match &out[i].tok {
+            Tok::Word(w) if w.len() <= 8 && w.chars().all(|c| singles.contains(&c)) => {
+                w.chars().collect::<Vec<char>>()
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        let spaced = out[i].spaced;
+        let n = letters.len();
+        out.splice(
+            i..=i,
+            letters.into_iter().enumerate().map(|(k, c)| Token {
+                tok: Tok::Letter(c),
+                spaced: spaced && k == 0,
+            }),
+        );
+        i += n;
+    }
 }
 
 /// Tokens for a run of ASCII letters: a math word (`sin`, `pi`, `or`), a
@@ -364,7 +407,7 @@ fn word_tokens(word: &str) -> Vec<Tok> {
     if word.chars().count() <= 2 && word.chars().all(|c| c.is_ascii_alphabetic()) {
         word.chars().map(Tok::Letter).collect()
     } else {
-        vec![Tok::Word]
+        vec![Tok::Word(word.to_string())]
     }
 }
 
@@ -430,7 +473,7 @@ mod tests {
             vec![Tok::Name(Named::Func(Func::Sin)), Tok::Letter('x')]
         );
         assert_eq!(toks("xy"), vec![Tok::Letter('x'), Tok::Letter('y')]);
-        assert_eq!(toks("Monday"), vec![Tok::Word]);
+        assert_eq!(toks("Monday"), vec![Tok::Word("Monday".into())]);
         assert_eq!(
             toks("1 or 2"),
             vec![Tok::Num("1".into()), Tok::Op(','), Tok::Num("2".into())]

@@ -50,7 +50,10 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
     if toks.is_empty() {
         return Err(ParseError::Empty);
     }
-    if toks.iter().any(|t| matches!(t.tok, Tok::Word | Tok::Other)) {
+    if toks
+        .iter()
+        .any(|t| matches!(t.tok, Tok::Word(_) | Tok::Other))
+    {
         return Ok(Node::Text(text_key(text)));
     }
     let mut p = Parser {
