@@ -2,8 +2,10 @@
 # Builds the Rust reward plugins under plugins/ into Wasm components in
 # plugins/dist/NAME.wasm.
 #
-# Route 1: a rustup toolchain with the wasm32-unknown-unknown target and its
-#          bundled wasm-component-ld.
+# Route 1: a rustup toolchain with the wasm32-unknown-unknown target (linked
+#          by its bundled wasm-component-ld) or the wasm32-wasip2 target
+#          (which links components itself; unused WASI imports are dropped,
+#          and any left trap if called, since the host grants no WASI).
 # Route 2: Debian's rustc-web/cargo-web (std source from rust-web-src, rebuilt
 #          with -Zbuild-std) linked by rust-web-llvm's wasm-component-ld and
 #          wasm-ld-22. scripts/setup.sh installs these.
@@ -20,12 +22,17 @@ pkgs=()
 for p in "${plugins[@]}"; do pkgs+=(-p "$p"); done
 
 route=""
-if command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx "$target"; then
+if command -v rustup >/dev/null 2>&1; then
+  installed=$(rustup target list --installed 2>/dev/null || true)
   sysroot=$(rustc --print sysroot)
   cld="$sysroot/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin/wasm-component-ld"
-  if [ -x "$cld" ]; then
+  if grep -qx "$target" <<<"$installed" && [ -x "$cld" ]; then
     route=rustup
     RUSTFLAGS="-C linker=$cld" cargo build --release --target "$target" "${pkgs[@]}"
+  elif grep -qx wasm32-wasip2 <<<"$installed"; then
+    route=rustup-wasip2
+    target=wasm32-wasip2
+    cargo build --release --target "$target" "${pkgs[@]}"
   fi
 fi
 if [ -z "$route" ]; then

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Installs what building and testing rewasm needs, idempotently; a no-op
 # (well under a second) when everything is present.
-#   - a Wasm guest toolchain for plugins/: a rustup wasm32-unknown-unknown
-#     target if present, else Debian's rustc-web route (see build-plugins.sh)
+#   - a Wasm guest toolchain for plugins/: a rustup wasm32-unknown-unknown or
+#     wasm32-wasip2 target if present, else Debian's rustc-web route (see
+#     build-plugins.sh)
 set -euo pipefail
 
 need_apt=()
 have_rustup_wasm() {
-  command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown &&
+  command -v rustup >/dev/null 2>&1 || return 1
+  local installed
+  installed=$(rustup target list --installed 2>/dev/null || true)
+  grep -qx wasm32-wasip2 <<<"$installed" && return 0
+  grep -qx wasm32-unknown-unknown <<<"$installed" &&
     [ -x "$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin/wasm-component-ld" ]
 }
 if ! have_rustup_wasm; then

@@ -27,6 +27,7 @@ struct RawRow {
 }
 
 /// A parsed row: the sample and its id as written (string or number).
+#[derive(Debug)]
 pub struct Row {
     pub id: Value,
     pub sample: Sample,

@@ -75,7 +75,14 @@ fn from_wit_sample(s: wit::Sample) -> Sample {
 fn to_wit_score(s: Score) -> wit::Score {
     wit::Score {
         value: s.value,
-        parts: s.parts.into_iter().map(|p| wit::Part { name: p.name, value: p.value }).collect(),
+        parts: s
+            .parts
+            .into_iter()
+            .map(|p| wit::Part {
+                name: p.name,
+                value: p.value,
+            })
+            .collect(),
         note: s.note,
     }
 }

@@ -79,7 +79,7 @@ macro_rules! export_reward {
                     $crate::guest::score::<$ty>(samples)
                 }
             }
-            $crate::bindings::export!(__RewasmExport with_types_in $crate::bindings);
+    $crate::bindings::export!(__RewasmExport with_types_in $crate::bindings);
         };
     };
 }

@@ -52,12 +52,19 @@ pub struct Score {
 impl Score {
     /// A score with no parts and no note.
     pub fn new(value: f64) -> Self {
-        Score { value, parts: Vec::new(), note: None }
+        Score {
+            value,
+            parts: Vec::new(),
+            note: None,
+        }
     }
 
     /// Adds a logged sub-score.
     pub fn with_part(mut self, name: &str, value: f64) -> Self {
-        self.parts.push(Part { name: name.to_string(), value });
+        self.parts.push(Part {
+            name: name.to_string(),
+            value,
+        });
         self
     }
 
