@@ -69,20 +69,23 @@ fn builtin(engine: &Arc<RewardEngine>, name: &str, mode: InstanceMode) -> anyhow
     Ok(Plugin::load_with(engine, name, &src.origin(), &bytes, PluginOptions { limits, mode, ..Default::default() })?)
 }
 
-/// Median time of `iters` runs of `f`, after a few warm-up runs.
-fn median_time(iters: usize, mut f: impl FnMut()) -> Duration {
+/// Median times of `iters` runs each of `a` and `b`, interleaved (a, b, a,
+/// b, ...) so both see the same machine load, after a few warm-up runs.
+fn paired_median(iters: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (Duration, Duration) {
     for _ in 0..3 {
-        f();
+        a();
+        b();
     }
-    let mut times: Vec<Duration> = (0..iters.max(1))
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[times.len() / 2]
+    let time = |f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        f();
+        t.elapsed()
+    };
+    let (mut ta, mut tb): (Vec<Duration>, Vec<Duration>) =
+        (0..iters.max(1)).map(|_| (time(&mut a), time(&mut b))).unzip();
+    ta.sort();
+    tb.sort();
+    (ta[ta.len() / 2], tb[tb.len() / 2])
 }
 
 fn to_sdk(s: &Sample) -> rewasm_sdk::Sample {
@@ -155,25 +158,27 @@ fn bench_native(iters: usize) -> anyhow::Result<()> {
         let plugin = builtin(&engine, name, InstanceMode::Fresh)?;
         let sdk: Vec<rewasm_sdk::Sample> = samples.iter().map(to_sdk).collect();
         // Native: the same crate, configured the same way, called directly.
-        let (native, check): (Duration, Vec<f64>) = match name {
-            "iou" => {
-                let r = plugin_iou::Iou::configure("{}").map_err(|e| anyhow::anyhow!("{e}"))?;
-                let t = median_time(iters, || {
-                    std::hint::black_box(r.score_batch(std::hint::black_box(&sdk)));
-                });
-                (t, r.score_batch(&sdk).into_iter().map(|s| s.map(|s| s.value).unwrap_or(f64::NAN)).collect())
-            }
-            _ => {
-                let r = plugin_format::Format::configure("{}").map_err(|e| anyhow::anyhow!("{e}"))?;
-                let t = median_time(iters, || {
-                    std::hint::black_box(r.score_batch(std::hint::black_box(&sdk)));
-                });
-                (t, r.score_batch(&sdk).into_iter().map(|s| s.map(|s| s.value).unwrap_or(f64::NAN)).collect())
-            }
-        };
-        let wasm = median_time(iters, || {
-            std::hint::black_box(plugin.score_batch(std::hint::black_box(&samples)));
-        });
+        let run_native: Box<dyn Fn(&[rewasm_sdk::Sample]) -> Vec<Result<rewasm_sdk::Score, rewasm_sdk::RewardError>>> =
+            match name {
+                "iou" => {
+                    let r = plugin_iou::Iou::configure("{}").map_err(|e| anyhow::anyhow!("{e}"))?;
+                    Box::new(move |s| r.score_batch(s))
+                }
+                _ => {
+                    let r = plugin_format::Format::configure("{}").map_err(|e| anyhow::anyhow!("{e}"))?;
+                    Box::new(move |s| r.score_batch(s))
+                }
+            };
+        let check: Vec<f64> = run_native(&sdk).into_iter().map(|s| s.map(|s| s.value).unwrap_or(f64::NAN)).collect();
+        let (native, wasm) = paired_median(
+            iters,
+            || {
+                std::hint::black_box(run_native(std::hint::black_box(&sdk)));
+            },
+            || {
+                std::hint::black_box(plugin.score_batch(std::hint::black_box(&samples)));
+            },
+        );
         let got: Vec<f64> = plugin.score_batch(&samples).into_iter().map(|s| s.map(|s| s.value).unwrap_or(f64::NAN)).collect();
         if got.iter().zip(&check).any(|(a, b)| a.to_bits() != b.to_bits()) {
             bail!("{name}: wasm and native scores differ");
@@ -207,12 +212,15 @@ fn bench_instance(iters: usize) -> anyhow::Result<()> {
     for (name, samples) in cases {
         let fresh = builtin(&engine, name, InstanceMode::Fresh)?;
         let reuse = builtin(&engine, name, InstanceMode::Reuse)?;
-        let tr = median_time(iters, || {
-            std::hint::black_box(reuse.score_batch(&samples));
-        });
-        let tf = median_time(iters, || {
-            std::hint::black_box(fresh.score_batch(&samples));
-        });
+        let (tr, tf) = paired_median(
+            iters,
+            || {
+                std::hint::black_box(reuse.score_batch(&samples));
+            },
+            || {
+                std::hint::black_box(fresh.score_batch(&samples));
+            },
+        );
         println!(
             "{:<14} {:>12.1} {:>12.1} {:>7.3}x",
             name,
