@@ -18,6 +18,8 @@ pub struct EngineOptions {
     pub cache: Option<ComponentCache>,
     /// Guest stack limit; deep recursion traps instead of overflowing the host.
     pub max_wasm_stack: usize,
+    /// Bytes of each linear memory kept mapped between instances.
+    pub keep_resident_bytes: usize,
 }
 
 impl Default for EngineOptions {
@@ -27,6 +29,7 @@ impl Default for EngineOptions {
             pool_instances: 256,
             cache: ComponentCache::default_location(),
             max_wasm_stack: 1 << 20,
+            keep_resident_bytes: 2 << 20,
         }
     }
 }
@@ -116,7 +119,11 @@ fn build_engine(options: &EngineOptions, fuel: bool) -> Result<Engine, Error> {
         .max_memory_size(SandboxLimits::MAX_MEMORY_MB as usize * (1 << 20))
         .table_elements(100_000)
         .max_component_instance_size(1 << 20)
-        .max_core_instance_size(1 << 20);
+        .max_core_instance_size(1 << 20)
+        // Reset the first MiBs of a slot with memset instead of madvise, so a
+        // fresh instance does not page-fault its stack and heap back in.
+        .linear_memory_keep_resident(options.keep_resident_bytes)
+        .table_keep_resident(64 << 10);
 
     let mut config = Config::new();
     config

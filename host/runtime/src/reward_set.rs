@@ -217,8 +217,8 @@ impl RewardSet {
         let done: Vec<(usize, usize, Vec<Result<Score, RewardError>>)> = work
             .into_par_iter()
             .map(|(r, b)| {
-                let batch: Vec<Sample> = batches[b].iter().map(|&i| samples[i].clone()).collect();
-                (r, b, self.rewards[r].plugin.score_batch(&batch))
+                let batch: Vec<&Sample> = batches[b].iter().map(|&i| &samples[i]).collect();
+                (r, b, self.rewards[r].plugin.score_refs(&batch))
             })
             .collect();
 

@@ -48,6 +48,9 @@ pub mod bindings {
 #[doc(hidden)]
 pub mod guest;
 
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics"), not(feature = "system-allocator")))]
+mod alloc;
+
 /// Exports a [`Reward`] implementation as the plugin's component exports.
 ///
 /// On targets other than `wasm32` this expands to nothing, so the plugin's
