@@ -23,20 +23,42 @@ fn sample(id: &str, completion: &str, reference: Option<&str>) -> Sample {
 fn builtin(engine: &Arc<RewardEngine>, name: &str, config: &str) -> Plugin {
     let src = ModuleSource::resolve(name, std::path::Path::new(".")).expect("builtin");
     let bytes = src.bytes().expect("bytes");
-    Plugin::load_with(engine, name, &src.origin(), &bytes, PluginOptions { config_json: config.into(), ..Default::default() })
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
+    Plugin::load_with(
+        engine,
+        name,
+        &src.origin(),
+        &bytes,
+        PluginOptions {
+            config_json: config.into(),
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 #[test]
 fn every_builtin_loads_and_names_itself() {
     let engine = engine();
     let names = builtin_names();
-    assert_eq!(names, vec!["math-accuracy", "format", "iou", "length-bonus"]);
+    assert_eq!(
+        names,
+        vec!["math-accuracy", "format", "iou", "length-bonus"]
+    );
     for name in names {
         let p = builtin(&engine, name, "{}");
         assert_eq!(p.info().name, name);
-        assert!(p.exports().iter().any(|e| e == "rewasm:reward/reward@0.1.0"), "{name}: {:?}", p.exports());
-        assert!(p.imports().iter().all(|i| i == "rewasm:reward/types@0.1.0"), "{name} imports no capability: {:?}", p.imports());
+        assert!(
+            p.exports()
+                .iter()
+                .any(|e| e == "rewasm:reward/reward@0.1.0"),
+            "{name}: {:?}",
+            p.exports()
+        );
+        assert!(
+            p.imports().iter().all(|i| i == "rewasm:reward/types@0.1.0"),
+            "{name} imports no capability: {:?}",
+            p.imports()
+        );
         serde_json::from_str::<serde_json::Value>(&p.info().config_schema).expect("schema is JSON");
     }
 }
@@ -54,7 +76,9 @@ fn math_accuracy_scores_in_the_sandbox() {
     assert_eq!(out[0].as_ref().map(|s| s.value), Ok(1.0));
     assert_eq!(out[1].as_ref().map(|s| s.value), Ok(1.0));
     assert_eq!(out[2].as_ref().map(|s| s.value), Ok(0.0));
-    let e = out[3].as_ref().expect_err("an unparsable reference is an error, not a 0");
+    let e = out[3]
+        .as_ref()
+        .expect_err("an unparsable reference is an error, not a 0");
     assert_eq!(e.kind(), ErrorKind::Guest, "{e}");
 }
 
@@ -83,7 +107,11 @@ weight = 0.0
     let mut samples = Vec::new();
     for g in 0..20 {
         for k in 0..8 {
-            let mut s = sample(&format!("{g}-{k}"), &format!("\\boxed{{{}}}", k % 2), Some("1"));
+            let mut s = sample(
+                &format!("{g}-{k}"),
+                &format!("\\boxed{{{}}}", k % 2),
+                Some("1"),
+            );
             s.group = Some(g.to_string());
             samples.push(s);
         }

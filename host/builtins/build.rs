@@ -7,18 +7,34 @@ use std::process::Command;
 const BUILTINS: [&str; 4] = ["math-accuracy", "format", "iou", "length-bonus"];
 
 fn main() {
-    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let root = manifest.join("../..").canonicalize().expect("repository root");
+    let manifest =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let root = manifest
+        .join("../..")
+        .canonicalize()
+        .expect("repository root");
     let plugins = root.join("plugins");
     for watched in ["sdk", "Cargo.toml", "Cargo.lock"] {
         println!("cargo:rerun-if-changed={}", plugins.join(watched).display());
     }
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
-    println!("cargo:rerun-if-changed={}", root.join("scripts/build-plugins.sh").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("scripts/build-plugins.sh").display()
+    );
     for name in BUILTINS {
-        println!("cargo:rerun-if-changed={}", plugins.join(name).join("src").display());
-        println!("cargo:rerun-if-changed={}", plugins.join(name).join("Cargo.toml").display());
-        println!("cargo:rerun-if-changed={}", plugins.join("dist").join(format!("{name}.wasm")).display());
+        println!(
+            "cargo:rerun-if-changed={}",
+            plugins.join(name).join("src").display()
+        );
+        println!(
+            "cargo:rerun-if-changed={}",
+            plugins.join(name).join("Cargo.toml").display()
+        );
+        println!(
+            "cargo:rerun-if-changed={}",
+            plugins.join("dist").join(format!("{name}.wasm")).display()
+        );
     }
     println!("cargo:rerun-if-env-changed=REWASM_SKIP_PLUGIN_BUILD");
 
@@ -37,7 +53,10 @@ fn main() {
                 src.display()
             );
         }
-        table.push_str(&format!("    ({name:?}, include_bytes!({:?})),\n", dst.display().to_string()));
+        table.push_str(&format!(
+            "    ({name:?}, include_bytes!({:?})),\n",
+            dst.display().to_string()
+        ));
     }
     table.push_str("];\n");
     std::fs::write(out.join("builtins.rs"), table).expect("write builtins.rs");
@@ -48,7 +67,14 @@ fn build_plugins(root: &Path) {
     // toolchain overrides: it targets wasm32 with its own toolchain.
     let mut cmd = Command::new("bash");
     cmd.arg(root.join("scripts/build-plugins.sh")).env_clear();
-    for keep in ["PATH", "HOME", "CARGO_HOME", "RUSTUP_HOME", "TMPDIR", "CARGO_NET_OFFLINE"] {
+    for keep in [
+        "PATH",
+        "HOME",
+        "CARGO_HOME",
+        "RUSTUP_HOME",
+        "TMPDIR",
+        "CARGO_NET_OFFLINE",
+    ] {
         if let Some(v) = std::env::var_os(keep) {
             cmd.env(keep, v);
         }

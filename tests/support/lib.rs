@@ -24,8 +24,16 @@ pub fn component_from_wat(wat_text: &str, version: &str) -> anyhow::Result<Vec<u
     let mut resolve = wit_parser::Resolve::default();
     let pkg = resolve.push_str("reward.wit", &wit_source(version))?;
     let world = resolve.select_world(&[pkg], Some("reward-plugin"))?;
-    wit_component::embed_component_metadata(&mut module, &resolve, world, wit_component::StringEncoding::UTF8)?;
-    wit_component::ComponentEncoder::default().module(&module)?.validate(true).encode()
+    wit_component::embed_component_metadata(
+        &mut module,
+        &resolve,
+        world,
+        wit_component::StringEncoding::UTF8,
+    )?;
+    wit_component::ComponentEncoder::default()
+        .module(&module)?
+        .validate(true)
+        .encode()
 }
 
 /// A WAT fixture from plugins/fixtures.
@@ -37,4 +45,52 @@ pub fn fixture(name: &str) -> String {
 /// The hostile fixture as a v0.1.0 component.
 pub fn hostile_component() -> Vec<u8> {
     component_from_wat(&fixture("hostile.wat"), "0.1.0").expect("componentize hostile.wat")
+}
+
+/// WIT of the two WASI interfaces `wasi-random.wat` imports, and a world
+/// that adds them to `reward-plugin`.
+const WASI_WIT: &str = r#"
+package wasi:random@0.2.0;
+interface random {
+    get-random-u64: func() -> u64;
+}
+"#;
+const WASI_CLOCKS_WIT: &str = r#"
+package wasi:clocks@0.2.0;
+interface wall-clock {
+    record datetime { seconds: u64, nanoseconds: u32 }
+    now: func() -> datetime;
+}
+"#;
+const FIXTURE_WORLD: &str = r#"
+package rewasm-test:fixture;
+world reward-with-wasi {
+    include rewasm:reward/reward-plugin@0.1.0;
+    import wasi:random/random@0.2.0;
+    import wasi:clocks/wall-clock@0.2.0;
+}
+"#;
+
+/// `wasi-random.wat` as a component that imports WASI random and clocks.
+pub fn wasi_random_component() -> Vec<u8> {
+    let build = || -> anyhow::Result<Vec<u8>> {
+        let mut module = wat::parse_str(fixture("wasi-random.wat"))?;
+        let mut resolve = wit_parser::Resolve::default();
+        resolve.push_str("random.wit", WASI_WIT)?;
+        resolve.push_str("clocks.wit", WASI_CLOCKS_WIT)?;
+        resolve.push_str("reward.wit", &wit_source("0.1.0"))?;
+        let pkg = resolve.push_str("fixture.wit", FIXTURE_WORLD)?;
+        let world = resolve.select_world(&[pkg], Some("reward-with-wasi"))?;
+        wit_component::embed_component_metadata(
+            &mut module,
+            &resolve,
+            world,
+            wit_component::StringEncoding::UTF8,
+        )?;
+        wit_component::ComponentEncoder::default()
+            .module(&module)?
+            .validate(true)
+            .encode()
+    };
+    build().expect("componentize wasi-random.wat")
 }

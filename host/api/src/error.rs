@@ -84,7 +84,10 @@ impl RewardError {
     pub fn is_sandbox_failure(&self) -> bool {
         matches!(
             self.kind(),
-            ErrorKind::Timeout | ErrorKind::OutOfMemory | ErrorKind::Trap | ErrorKind::InvalidOutput
+            ErrorKind::Timeout
+                | ErrorKind::OutOfMemory
+                | ErrorKind::Trap
+                | ErrorKind::InvalidOutput
         )
     }
 
@@ -150,6 +153,9 @@ mod tests {
         assert!(!RewardError::Guest("bad reference".into()).is_sandbox_failure());
         assert!(!RewardError::Unsupported("images".into()).is_sandbox_failure());
         assert!(RewardError::Timeout { timeout_ms: 5 }.is_sandbox_failure());
-        assert_eq!(RewardError::FuelExhausted { fuel: 9 }.kind(), ErrorKind::Timeout);
+        assert_eq!(
+            RewardError::FuelExhausted { fuel: 9 }.kind(),
+            ErrorKind::Timeout
+        );
     }
 }

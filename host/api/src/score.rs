@@ -14,7 +14,11 @@ pub struct Score {
 impl Score {
     /// A score with no parts and no note.
     pub fn new(value: f64) -> Self {
-        Score { value, parts: Vec::new(), note: None }
+        Score {
+            value,
+            parts: Vec::new(),
+            note: None,
+        }
     }
 
     /// The value of a named part.

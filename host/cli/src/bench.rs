@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::Subcommand;
 use rewasm_api::Sample;
-use rewasm_runtime::{InstanceMode, ModuleSource, Plugin, PluginOptions, RewardEngine, SandboxLimits};
+use rewasm_runtime::{
+    InstanceMode, ModuleSource, Plugin, PluginOptions, RewardEngine, SandboxLimits,
+};
 use rewasm_sdk::Reward;
 use serde_json::{json, Value};
 
@@ -54,7 +56,13 @@ pub enum BenchCommand {
 
 pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
-        BenchCommand::Math { input, hostile, python, script, json } => bench_math(&input, &hostile, &python, &script, json),
+        BenchCommand::Math {
+            input,
+            hostile,
+            python,
+            script,
+            json,
+        } => bench_math(&input, &hostile, &python, &script, json),
         BenchCommand::Native { iters } => bench_native(iters),
         BenchCommand::Instance { iters } => bench_instance(iters),
     }
@@ -62,11 +70,29 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
 
 const BATCH: usize = 256;
 
+/// A natively compiled plugin's `score_batch`.
+type NativeBatch =
+    dyn Fn(&[rewasm_sdk::Sample]) -> Vec<Result<rewasm_sdk::Score, rewasm_sdk::RewardError>>;
+
 fn builtin(engine: &Arc<RewardEngine>, name: &str, mode: InstanceMode) -> anyhow::Result<Plugin> {
     let src = ModuleSource::resolve(name, Path::new("."))?;
     let bytes = src.bytes()?;
-    let limits = SandboxLimits { timeout_ms: 60_000, memory_mb: 512, fuel: None };
-    Ok(Plugin::load_with(engine, name, &src.origin(), &bytes, PluginOptions { limits, mode, ..Default::default() })?)
+    let limits = SandboxLimits {
+        timeout_ms: 60_000,
+        memory_mb: 512,
+        fuel: None,
+    };
+    Ok(Plugin::load_with(
+        engine,
+        name,
+        &src.origin(),
+        &bytes,
+        PluginOptions {
+            limits,
+            mode,
+            ..Default::default()
+        },
+    )?)
 }
 
 /// Median times of `iters` runs each of `a` and `b`, interleaved (a, b, a,
@@ -81,8 +107,9 @@ fn paired_median(iters: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (Dur
         f();
         t.elapsed()
     };
-    let (mut ta, mut tb): (Vec<Duration>, Vec<Duration>) =
-        (0..iters.max(1)).map(|_| (time(&mut a), time(&mut b))).unzip();
+    let (mut ta, mut tb): (Vec<Duration>, Vec<Duration>) = (0..iters.max(1))
+        .map(|_| (time(&mut a), time(&mut b)))
+        .unzip();
     ta.sort();
     tb.sort();
     (ta[ta.len() / 2], tb[tb.len() / 2])
@@ -137,14 +164,21 @@ fn iou_samples(n: usize) -> Vec<Sample> {
 fn format_samples(n: usize) -> Vec<Sample> {
     (0..n)
         .map(|i| {
-            let reasoning: String = (0..(20 + i % 40)).map(|w| format!("step{} ", (w * 7 + i) % 13)).collect();
+            let reasoning: String = (0..(20 + i % 40))
+                .map(|w| format!("step{} ", (w * 7 + i) % 13))
+                .collect();
             let completion = match i % 4 {
                 0 => format!("<think>{reasoning}</think><answer>\\boxed{{{i}}}</answer>"),
                 1 => format!("<think>{reasoning}</think>\n<answer>{i}</answer>"),
                 2 => format!("{reasoning} so {i}"),
                 _ => format!("<think>{reasoning}<think>again</think><answer>{i}</answer>"),
             };
-            Sample { id: i.to_string(), completion, metadata: Value::Null, ..Sample::default() }
+            Sample {
+                id: i.to_string(),
+                completion,
+                metadata: Value::Null,
+                ..Sample::default()
+            }
         })
         .collect()
 }
@@ -152,24 +186,33 @@ fn format_samples(n: usize) -> Vec<Sample> {
 fn bench_native(iters: usize) -> anyhow::Result<()> {
     let engine = RewardEngine::new()?;
     println!("wasm vs native, batch {BATCH}, one thread, median of {iters} batches");
-    println!("{:<8} {:>14} {:>14} {:>8}", "reward", "native us/batch", "wasm us/batch", "ratio");
-    let cases: [(&str, Vec<Sample>); 2] = [("iou", iou_samples(BATCH)), ("format", format_samples(BATCH))];
+    println!(
+        "{:<8} {:>14} {:>14} {:>8}",
+        "reward", "native us/batch", "wasm us/batch", "ratio"
+    );
+    let cases: [(&str, Vec<Sample>); 2] = [
+        ("iou", iou_samples(BATCH)),
+        ("format", format_samples(BATCH)),
+    ];
     for (name, samples) in cases {
         let plugin = builtin(&engine, name, InstanceMode::Fresh)?;
         let sdk: Vec<rewasm_sdk::Sample> = samples.iter().map(to_sdk).collect();
         // Native: the same crate, configured the same way, called directly.
-        let run_native: Box<dyn Fn(&[rewasm_sdk::Sample]) -> Vec<Result<rewasm_sdk::Score, rewasm_sdk::RewardError>>> =
-            match name {
-                "iou" => {
-                    let r = plugin_iou::Iou::configure("{}").map_err(|e| anyhow::anyhow!("{e}"))?;
-                    Box::new(move |s| r.score_batch(s))
-                }
-                _ => {
-                    let r = plugin_format::Format::configure("{}").map_err(|e| anyhow::anyhow!("{e}"))?;
-                    Box::new(move |s| r.score_batch(s))
-                }
-            };
-        let check: Vec<f64> = run_native(&sdk).into_iter().map(|s| s.map(|s| s.value).unwrap_or(f64::NAN)).collect();
+        let run_native: Box<NativeBatch> = match name {
+            "iou" => {
+                let r = plugin_iou::Iou::configure("{}").map_err(|e| anyhow::anyhow!("{e}"))?;
+                Box::new(move |s| r.score_batch(s))
+            }
+            _ => {
+                let r =
+                    plugin_format::Format::configure("{}").map_err(|e| anyhow::anyhow!("{e}"))?;
+                Box::new(move |s| r.score_batch(s))
+            }
+        };
+        let check: Vec<f64> = run_native(&sdk)
+            .into_iter()
+            .map(|s| s.map(|s| s.value).unwrap_or(f64::NAN))
+            .collect();
         let (native, wasm) = paired_median(
             iters,
             || {
@@ -179,8 +222,16 @@ fn bench_native(iters: usize) -> anyhow::Result<()> {
                 std::hint::black_box(plugin.score_batch(std::hint::black_box(&samples)));
             },
         );
-        let got: Vec<f64> = plugin.score_batch(&samples).into_iter().map(|s| s.map(|s| s.value).unwrap_or(f64::NAN)).collect();
-        if got.iter().zip(&check).any(|(a, b)| a.to_bits() != b.to_bits()) {
+        let got: Vec<f64> = plugin
+            .score_batch(&samples)
+            .into_iter()
+            .map(|s| s.map(|s| s.value).unwrap_or(f64::NAN))
+            .collect();
+        if got
+            .iter()
+            .zip(&check)
+            .any(|(a, b)| a.to_bits() != b.to_bits())
+        {
             bail!("{name}: wasm and native scores differ");
         }
         println!(
@@ -197,18 +248,28 @@ fn bench_native(iters: usize) -> anyhow::Result<()> {
 fn bench_instance(iters: usize) -> anyhow::Result<()> {
     let engine = RewardEngine::new()?;
     println!("fresh instance per batch vs one reused instance, batch {BATCH}, one thread, median of {iters} batches");
-    println!("{:<14} {:>12} {:>12} {:>8}", "reward", "reuse us", "fresh us", "ratio");
+    println!(
+        "{:<14} {:>12} {:>12} {:>8}",
+        "reward", "reuse us", "fresh us", "ratio"
+    );
     let math: Vec<Sample> = (0..BATCH)
         .map(|i| Sample {
             id: i.to_string(),
-            completion: format!("We compute step by step. {} so the answer is \\boxed{{\\frac{{{}}}{{4}}}}", "x ".repeat(200), i),
+            completion: format!(
+                "We compute step by step. {} so the answer is \\boxed{{\\frac{{{}}}{{4}}}}",
+                "x ".repeat(200),
+                i
+            ),
             reference: Some(format!("{}", i as f64 / 4.0)),
             metadata: Value::Null,
             ..Sample::default()
         })
         .collect();
-    let cases: [(&str, Vec<Sample>); 3] =
-        [("math-accuracy", math), ("iou", iou_samples(BATCH)), ("format", format_samples(BATCH))];
+    let cases: [(&str, Vec<Sample>); 3] = [
+        ("math-accuracy", math),
+        ("iou", iou_samples(BATCH)),
+        ("format", format_samples(BATCH)),
+    ];
     for (name, samples) in cases {
         let fresh = builtin(&engine, name, InstanceMode::Fresh)?;
         let reuse = builtin(&engine, name, InstanceMode::Reuse)?;
@@ -232,13 +293,22 @@ fn bench_instance(iters: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn bench_math(input: &Path, hostile: &Path, python: &Path, script: &Path, json_out: Option<PathBuf>) -> anyhow::Result<()> {
+fn bench_math(
+    input: &Path,
+    hostile: &Path,
+    python: &Path,
+    script: &Path,
+    json_out: Option<PathBuf>,
+) -> anyhow::Result<()> {
     let (rows, bad) = read_rows(input)?;
     if let Some(b) = bad.first() {
         bail!("{}:{}: {}", input.display(), b.line, b.message);
     }
     if !python.exists() {
-        bail!("{} not found: run benches/math-verify/setup.sh first", python.display());
+        bail!(
+            "{} not found: run benches/math-verify/setup.sh first",
+            python.display()
+        );
     }
     let engine = RewardEngine::new()?;
     let plugin = builtin(&engine, "math-accuracy", InstanceMode::Fresh)?;
@@ -254,7 +324,11 @@ fn bench_math(input: &Path, hostile: &Path, python: &Path, script: &Path, json_o
         .collect();
     let ours_secs = t.elapsed().as_secs_f64();
 
-    eprintln!("running math-verify on {} rows (about {} s)...", rows.len(), rows.len() / 200);
+    eprintln!(
+        "running math-verify on {} rows (about {} s)...",
+        rows.len(),
+        rows.len() / 200
+    );
     let out = Command::new(python)
         .arg(script)
         .arg("--input")
@@ -262,10 +336,16 @@ fn bench_math(input: &Path, hostile: &Path, python: &Path, script: &Path, json_o
         .output()
         .with_context(|| format!("run {} {}", python.display(), script.display()))?;
     if !out.status.success() {
-        bail!("math-verify baseline failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "math-verify baseline failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    let mv: Value = serde_json::from_slice(&out.stdout).context("math-verify output is not JSON")?;
-    let mv_rate = mv["samples_per_cpu_second"].as_f64().context("samples_per_cpu_second")?;
+    let mv: Value =
+        serde_json::from_slice(&out.stdout).context("math-verify output is not JSON")?;
+    let mv_rate = mv["samples_per_cpu_second"]
+        .as_f64()
+        .context("samples_per_cpu_second")?;
     let verdicts = &mv["verdicts"];
 
     let mut agree = Agreement::default();
@@ -274,7 +354,10 @@ fn bench_math(input: &Path, hostile: &Path, python: &Path, script: &Path, json_o
     let mut truth_mv = Agreement::default();
     let mut disagreements = Vec::new();
     for (row, o) in rows.iter().zip(&ours) {
-        let m = verdicts.get(&row.sample.id).and_then(|v| v.as_f64()).map(|v| v == 1.0);
+        let m = verdicts
+            .get(&row.sample.id)
+            .and_then(|v| v.as_f64())
+            .map(|v| v == 1.0);
         let comparable = row.sample.metadata["comparable"].as_bool().unwrap_or(false);
         agree.add(*o, m);
         if comparable {
@@ -319,17 +402,35 @@ fn bench_math(input: &Path, hostile: &Path, python: &Path, script: &Path, json_o
         "gold_parse_failures": mv["gold_parse_failures"],
     });
     println!("rows                          {}", rows.len());
-    println!("math-accuracy (wasm, 1 thread) {:>10.0} samples/s", ours_rate);
-    println!("math-verify 0.9.0 (python)     {:>10.0} samples/CPU-s", mv_rate);
-    println!("speedup                        {:>10.1}x", ours_rate / mv_rate);
+    println!(
+        "math-accuracy (wasm, 1 thread) {:>10.0} samples/s",
+        ours_rate
+    );
+    println!(
+        "math-verify 0.9.0 (python)     {:>10.0} samples/CPU-s",
+        mv_rate
+    );
+    println!(
+        "speedup                        {:>10.1}x",
+        ours_rate / mv_rate
+    );
     println!("verdict agreement, comparable  {}", agree_cmp.line());
     println!("verdict agreement, all rows    {}", agree.line());
-    println!("vs truth labels: ours {}, math-verify {}", truth_ours.line(), truth_mv.line());
+    println!(
+        "vs truth labels: ours {}, math-verify {}",
+        truth_ours.line(),
+        truth_mv.line()
+    );
     if !hostile_report.is_null() {
-        println!("hostile rows: {} , slowest {:.2} ms", hostile_report["rows"], hostile_report["slowest_ms"].as_f64().unwrap_or(0.0));
+        println!(
+            "hostile rows: {} , slowest {:.2} ms",
+            hostile_report["rows"],
+            hostile_report["slowest_ms"].as_f64().unwrap_or(0.0)
+        );
     }
     if let Some(p) = json_out {
-        std::fs::write(&p, serde_json::to_string_pretty(&report)?).with_context(|| format!("write {}", p.display()))?;
+        std::fs::write(&p, serde_json::to_string_pretty(&report)?)
+            .with_context(|| format!("write {}", p.display()))?;
     }
     Ok(())
 }
@@ -358,7 +459,13 @@ impl Agreement {
         self.same as f64 / (self.same + self.differ).max(1) as f64
     }
     fn line(&self) -> String {
-        format!("{:.2}% ({} agree, {} differ, {} without a verdict)", 100.0 * self.rate(), self.same, self.differ, self.missing)
+        format!(
+            "{:.2}% ({} agree, {} differ, {} without a verdict)",
+            100.0 * self.rate(),
+            self.same,
+            self.differ,
+            self.missing
+        )
     }
     fn json(&self) -> Value {
         json!({"rate": self.rate(), "agree": self.same, "differ": self.differ, "no_verdict": self.missing})

@@ -42,7 +42,8 @@ pub struct BadLine {
 /// Reads every line; good rows and bad lines are both returned so the
 /// caller decides whether to go on.
 pub fn read_rows(path: &Path) -> anyhow::Result<(Vec<Row>, Vec<BadLine>)> {
-    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut rows = Vec::new();
     let mut bad = Vec::new();
     for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
@@ -50,7 +51,10 @@ pub fn read_rows(path: &Path) -> anyhow::Result<(Vec<Row>, Vec<BadLine>)> {
         let line = match line {
             Ok(l) => l,
             Err(e) => {
-                bad.push(BadLine { line: line_no, message: format!("cannot read line: {e}") });
+                bad.push(BadLine {
+                    line: line_no,
+                    message: format!("cannot read line: {e}"),
+                });
                 continue;
             }
         };
@@ -59,7 +63,10 @@ pub fn read_rows(path: &Path) -> anyhow::Result<(Vec<Row>, Vec<BadLine>)> {
         }
         match parse_row(&line) {
             Ok(row) => rows.push(row),
-            Err(message) => bad.push(BadLine { line: line_no, message }),
+            Err(message) => bad.push(BadLine {
+                line: line_no,
+                message,
+            }),
         }
     }
     Ok((rows, bad))
@@ -70,18 +77,33 @@ fn parse_row(line: &str) -> Result<Row, String> {
     let id = match &raw.id {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
-        other => return Err(format!("`id` must be a string or a number, got {}", kind_of(other))),
+        other => {
+            return Err(format!(
+                "`id` must be a string or a number, got {}",
+                kind_of(other)
+            ))
+        }
     };
     let group = match &raw.group {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),
-        Some(other) => return Err(format!("`group` must be a string, a number or null, got {}", kind_of(other))),
+        Some(other) => {
+            return Err(format!(
+                "`group` must be a string, a number or null, got {}",
+                kind_of(other)
+            ))
+        }
     };
     let metadata = match raw.metadata {
         None | Some(Value::Null) => Value::Null,
         Some(v @ Value::Object(_)) => v,
-        Some(other) => return Err(format!("`metadata` must be an object or null, got {}", kind_of(&other))),
+        Some(other) => {
+            return Err(format!(
+                "`metadata` must be an object or null, got {}",
+                kind_of(&other)
+            ))
+        }
     };
     Ok(Row {
         id: raw.id,
@@ -116,20 +138,28 @@ mod tests {
 
     #[test]
     fn numbers_and_strings_are_ids_and_unknown_fields_ignored() {
-        let r = parse_row(r#"{"id": 7, "prompt": "p", "completion": "c", "extra": 1, "group": 3}"#).unwrap();
+        let r = parse_row(r#"{"id": 7, "prompt": "p", "completion": "c", "extra": 1, "group": 3}"#)
+            .unwrap();
         assert_eq!(r.sample.id, "7");
         assert_eq!(r.sample.group.as_deref(), Some("3"));
         assert_eq!(r.id, Value::from(7));
-        let r = parse_row(r#"{"id": "a", "completion": "c", "reference": null, "metadata": null}"#).unwrap();
+        let r = parse_row(r#"{"id": "a", "completion": "c", "reference": null, "metadata": null}"#)
+            .unwrap();
         assert_eq!(r.sample.reference, None);
         assert_eq!(r.sample.metadata, Value::Null);
     }
 
     #[test]
     fn bad_rows_say_what_is_wrong() {
-        assert!(parse_row(r#"{"id": 1}"#).unwrap_err().contains("completion"));
-        assert!(parse_row(r#"{"id": [1], "completion": ""}"#).unwrap_err().contains("`id`"));
-        assert!(parse_row(r#"{"id": 1, "completion": "", "metadata": 3}"#).unwrap_err().contains("`metadata`"));
+        assert!(parse_row(r#"{"id": 1}"#)
+            .unwrap_err()
+            .contains("completion"));
+        assert!(parse_row(r#"{"id": [1], "completion": ""}"#)
+            .unwrap_err()
+            .contains("`id`"));
+        assert!(parse_row(r#"{"id": 1, "completion": "", "metadata": 3}"#)
+            .unwrap_err()
+            .contains("`metadata`"));
         assert!(parse_row("{not json").unwrap_err().contains("invalid row"));
     }
 }

@@ -2,14 +2,20 @@
 
 use std::path::Path;
 
-use rewasm_runtime::{ModuleSource, Plugin, RewardEngine};
+use rewasm_runtime::{Capability, Grants, ModuleSource, Plugin, PluginOptions, RewardEngine};
 use serde_json::json;
 
 pub fn run(plugin: &str, as_json: bool) -> anyhow::Result<()> {
     let source = ModuleSource::resolve(plugin, Path::new("."))?;
     let bytes = source.bytes()?;
     let engine = RewardEngine::new()?;
-    let p = Plugin::load(&engine, &source.origin(), &bytes)?;
+    // WASI is linked (to a context that grants nothing) so guests that need
+    // it at start-up, like componentize-py ones, can still describe themselves.
+    let opts = PluginOptions {
+        grants: Grants::new([Capability::Wasi]),
+        ..PluginOptions::default()
+    };
+    let p = Plugin::load_with(&engine, &source.origin(), &source.origin(), &bytes, opts)?;
     let info = p.info();
     let wit = p
         .exports()
@@ -17,10 +23,13 @@ pub fn run(plugin: &str, as_json: bool) -> anyhow::Result<()> {
         .find_map(|e| e.strip_prefix("rewasm:reward/reward@"))
         .unwrap_or("?")
         .to_string();
-    let caps: Vec<&str> = info.capabilities.iter().map(|c| c.as_str()).collect();
+    let mut caps: Vec<&str> = info.capabilities.iter().map(|c| c.as_str()).collect();
+    if p.imports().iter().any(|i| i.starts_with("wasi:")) {
+        caps.push("wasi");
+    }
     if as_json {
-        let schema: serde_json::Value =
-            serde_json::from_str(&info.config_schema).unwrap_or(serde_json::Value::String(info.config_schema.clone()));
+        let schema: serde_json::Value = serde_json::from_str(&info.config_schema)
+            .unwrap_or(serde_json::Value::String(info.config_schema.clone()));
         let v = json!({
             "source": source.origin(),
             "sha256": p.digest(),
@@ -45,9 +54,23 @@ pub fn run(plugin: &str, as_json: bool) -> anyhow::Result<()> {
     println!("version:       {}", info.version);
     println!("description:   {}", info.description);
     println!("wit version:   rewasm:reward@{wit}");
-    println!("capabilities:  {}", if caps.is_empty() { "none".to_string() } else { caps.join(", ") });
+    println!(
+        "capabilities:  {}",
+        if caps.is_empty() {
+            "none".to_string()
+        } else {
+            caps.join(", ")
+        }
+    );
     println!("needs images:  {}", info.needs_images);
-    println!("imports:       {}", if p.imports().is_empty() { "none".to_string() } else { p.imports().join(", ") });
+    println!(
+        "imports:       {}",
+        if p.imports().is_empty() {
+            "none".to_string()
+        } else {
+            p.imports().join(", ")
+        }
+    );
     println!("exports:       {}", p.exports().join(", "));
     let pretty = serde_json::from_str::<serde_json::Value>(&info.config_schema)
         .ok()

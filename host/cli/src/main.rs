@@ -12,7 +12,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "rewasm", version, about = "Sandboxed WebAssembly rewards for RL fine-tuning of language models")]
+#[command(
+    name = "rewasm",
+    version,
+    about = "Sandboxed WebAssembly rewards for RL fine-tuning of language models"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

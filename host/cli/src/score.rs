@@ -72,11 +72,17 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
 
-    let bar = if args.no_progress { ProgressBar::hidden() } else { ProgressBar::new(rows.len() as u64) };
+    let bar = if args.no_progress {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(rows.len() as u64)
+    };
     bar.set_style(
-        ProgressStyle::with_template("{spinner} scoring [{bar:40}] {pos}/{len} rows ({per_sec}, eta {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} scoring [{bar:40}] {pos}/{len} rows ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     let start = Instant::now();
     let mut all: Vec<ScoredRow> = Vec::with_capacity(rows.len());
@@ -95,7 +101,11 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     let secs = start.elapsed().as_secs_f64();
     print_summary(&set, &all, secs);
 
-    Ok(if bad.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if bad.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Splits rows into rounds of about CHUNK, never cutting a run of rows that
@@ -128,7 +138,8 @@ fn output_row(row: &Row, scored: &ScoredRow) -> Value {
 fn reward_json(res: &Result<Score, RewardError>) -> Value {
     match res {
         Ok(s) => {
-            let parts: Map<String, Value> = s.parts.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+            let parts: Map<String, Value> =
+                s.parts.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
             let mut obj = json!({ "value": s.value, "parts": parts });
             if let Some(n) = &s.note {
                 obj["note"] = json!(n);
@@ -157,7 +168,11 @@ fn print_summary(set: &RewardSet, rows: &[ScoredRow], secs: f64) {
             "  {name:<20} mean {:>8.4} over {:>6} ok   errors: {}   [{} {}]",
             st.mean,
             st.ok,
-            if errors.is_empty() { "none".to_string() } else { errors.join(" ") },
+            if errors.is_empty() {
+                "none".to_string()
+            } else {
+                errors.join(" ")
+            },
             reward.plugin.info().name,
             &reward.plugin.digest()[..12],
         );
@@ -169,6 +184,12 @@ fn print_summary(set: &RewardSet, rows: &[ScoredRow], secs: f64) {
     let totals: Vec<f64> = rows.iter().filter_map(|r| r.total).collect();
     if !totals.is_empty() {
         let mean = totals.iter().sum::<f64>() / totals.len() as f64;
-        eprintln!("  {:<20} mean {:>8.4} over {:>6} rows ({} without a total)", "total", mean, totals.len(), n - totals.len());
+        eprintln!(
+            "  {:<20} mean {:>8.4} over {:>6} rows ({} without a total)",
+            "total",
+            mean,
+            totals.len(),
+            n - totals.len()
+        );
     }
 }

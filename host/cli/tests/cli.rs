@@ -17,7 +17,9 @@ fn root() -> PathBuf {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rewasm-cli-test-{}", std::process::id())).join(name);
+    let d = std::env::temp_dir()
+        .join(format!("rewasm-cli-test-{}", std::process::id()))
+        .join(name);
     std::fs::create_dir_all(&d).expect("scratch dir");
     d
 }
@@ -30,7 +32,10 @@ fn run(cmd: &mut Command) -> (Output, String, String) {
 }
 
 fn lines(stdout: &str) -> Vec<Value> {
-    stdout.lines().map(|l| serde_json::from_str(l).expect("output line is JSON")).collect()
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("output line is JSON"))
+        .collect()
 }
 
 #[test]
@@ -46,13 +51,24 @@ fn score_quickstart_follows_the_output_contract() {
     let rows = lines(&stdout);
     assert_eq!(rows.len(), 12);
     for (i, row) in rows.iter().enumerate() {
-        assert_eq!(row["id"], Value::from(i as u64), "ids keep their JSON type and order");
+        assert_eq!(
+            row["id"],
+            Value::from(i as u64),
+            "ids keep their JSON type and order"
+        );
         for name in ["accuracy", "format", "overlong"] {
             let r = &row["rewards"][name];
-            assert!(r["value"].is_number() || r["error"]["kind"].is_string(), "row {i} {name}: {r}");
+            assert!(
+                r["value"].is_number() || r["error"]["kind"].is_string(),
+                "row {i} {name}: {r}"
+            );
         }
     }
-    let acc = |i: usize| rows[i]["rewards"]["accuracy"]["value"].as_f64().expect("accuracy value");
+    let acc = |i: usize| {
+        rows[i]["rewards"]["accuracy"]["value"]
+            .as_f64()
+            .expect("accuracy value")
+    };
     assert_eq!(acc(0), 1.0);
     assert_eq!(acc(2), 0.0, "16 is not 9");
     assert_eq!(acc(5), 1.0, "0.75 equals 3/4");
@@ -60,10 +76,17 @@ fn score_quickstart_follows_the_output_contract() {
     assert_eq!(acc(10), 0.0);
     // total = 1.0 * accuracy + 0.1 * format + 1.0 * overlong
     let t = rows[0]["total"].as_f64().expect("total");
-    let f = rows[0]["rewards"]["format"]["value"].as_f64().expect("format");
-    let o = rows[0]["rewards"]["overlong"]["value"].as_f64().expect("overlong");
+    let f = rows[0]["rewards"]["format"]["value"]
+        .as_f64()
+        .expect("format");
+    let o = rows[0]["rewards"]["overlong"]["value"]
+        .as_f64()
+        .expect("overlong");
     assert!((t - (acc(0) + 0.1 * f + o)).abs() < 1e-12);
-    assert!(stderr.contains("scored 12 rows"), "summary on stderr: {stderr}");
+    assert!(
+        stderr.contains("scored 12 rows"),
+        "summary on stderr: {stderr}"
+    );
     assert!(stderr.contains("accuracy"), "{stderr}");
 }
 
@@ -98,15 +121,32 @@ fn a_malformed_line_names_file_and_line_and_keep_going_scores_the_rest() {
     )
     .expect("write input");
     let set = dir.join("set.toml");
-    std::fs::write(&set, "[[reward]]\nname = \"acc\"\nplugin = \"math-accuracy\"\n").expect("write set");
+    std::fs::write(
+        &set,
+        "[[reward]]\nname = \"acc\"\nplugin = \"math-accuracy\"\n",
+    )
+    .expect("write set");
 
-    let (out, stdout, stderr) = run(rewasm().arg("score").arg("--rewards").arg(&set).arg("--input").arg(&input));
+    let (out, stdout, stderr) = run(rewasm()
+        .arg("score")
+        .arg("--rewards")
+        .arg(&set)
+        .arg("--input")
+        .arg(&input));
     assert!(!out.status.success());
-    assert!(stderr.contains(&format!("{}:3:", input.display())), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:3:", input.display())),
+        "{stderr}"
+    );
     assert!(stdout.is_empty(), "nothing scored without --keep-going");
 
-    let (out, stdout, stderr) =
-        run(rewasm().arg("score").arg("--keep-going").arg("--rewards").arg(&set).arg("--input").arg(&input));
+    let (out, stdout, stderr) = run(rewasm()
+        .arg("score")
+        .arg("--keep-going")
+        .arg("--rewards")
+        .arg(&set)
+        .arg("--input")
+        .arg(&input));
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     let rows = lines(&stdout);
     let ids: Vec<i64> = rows.iter().map(|r| r["id"].as_i64().expect("id")).collect();
@@ -119,17 +159,37 @@ fn a_malformed_line_names_file_and_line_and_keep_going_scores_the_rest() {
 fn an_unknown_key_in_the_reward_set_is_named() {
     let dir = scratch("badtoml");
     let set = dir.join("set.toml");
-    std::fs::write(&set, "[[reward]]\nname = \"acc\"\nplugin = \"math-accuracy\"\nwieght = 2\n").expect("write");
+    std::fs::write(
+        &set,
+        "[[reward]]\nname = \"acc\"\nplugin = \"math-accuracy\"\nwieght = 2\n",
+    )
+    .expect("write");
     let input = root().join("examples/quickstart/completions.jsonl");
-    let (out, _, stderr) = run(rewasm().arg("score").arg("--rewards").arg(&set).arg("--input").arg(&input));
+    let (out, _, stderr) = run(rewasm()
+        .arg("score")
+        .arg("--rewards")
+        .arg(&set)
+        .arg("--input")
+        .arg(&input));
     assert!(!out.status.success());
-    assert!(stderr.contains("wieght") && stderr.contains("set.toml"), "{stderr}");
+    assert!(
+        stderr.contains("wieght") && stderr.contains("set.toml"),
+        "{stderr}"
+    );
 
     std::fs::write(&set, "[[reward]]\nname = \"acc\"\nplugin = \"math-accuracy\"\n[reward.config]\nnot_an_option = 1\n")
         .expect("write");
-    let (out, _, stderr) = run(rewasm().arg("score").arg("--rewards").arg(&set).arg("--input").arg(&input));
+    let (out, _, stderr) = run(rewasm()
+        .arg("score")
+        .arg("--rewards")
+        .arg(&set)
+        .arg("--input")
+        .arg(&input));
     assert!(!out.status.success());
-    assert!(stderr.contains("not_an_option"), "the plugin's configure() names the key: {stderr}");
+    assert!(
+        stderr.contains("not_an_option"),
+        "the plugin's configure() names the key: {stderr}"
+    );
 }
 
 #[test]
@@ -144,17 +204,33 @@ fn hostile_plugin_failures_are_typed_errors_in_the_output() {
     )
     .expect("write set");
     let input = dir.join("in.jsonl");
-    let ops = ["Loop", "Trap", "Memory", "NaN", "Wrong", "Judge", "Huge", "ok"];
-    let text: String = ops.iter().enumerate().map(|(i, op)| format!("{{\"id\": {i}, \"completion\": \"{op}\"}}\n")).collect();
+    let ops = [
+        "Loop", "Trap", "Memory", "NaN", "Wrong", "Judge", "Huge", "ok",
+    ];
+    let text: String = ops
+        .iter()
+        .enumerate()
+        .map(|(i, op)| format!("{{\"id\": {i}, \"completion\": \"{op}\"}}\n"))
+        .collect();
     std::fs::write(&input, text).expect("write input");
     // batch_size 1: each row is its own call.
     let set_text = std::fs::read_to_string(&set).expect("read set");
     std::fs::write(&set, format!("batch_size = 1\n{set_text}")).expect("write set");
 
-    let (out, stdout, stderr) = run(rewasm().arg("score").arg("--rewards").arg(&set).arg("--input").arg(&input));
+    let (out, stdout, stderr) = run(rewasm()
+        .arg("score")
+        .arg("--rewards")
+        .arg(&set)
+        .arg("--input")
+        .arg(&input));
     assert!(out.status.success(), "{stderr}");
     let rows = lines(&stdout);
-    let kind = |i: usize| rows[i]["rewards"]["h"]["error"]["kind"].as_str().unwrap_or("none").to_string();
+    let kind = |i: usize| {
+        rows[i]["rewards"]["h"]["error"]["kind"]
+            .as_str()
+            .unwrap_or("none")
+            .to_string()
+    };
     assert_eq!(kind(0), "timeout");
     assert_eq!(kind(1), "trap");
     assert_eq!(kind(2), "out-of-memory");
@@ -163,8 +239,12 @@ fn hostile_plugin_failures_are_typed_errors_in_the_output() {
     assert_eq!(kind(5), "trap");
     assert_eq!(kind(6), "invalid-output");
     assert_eq!(rows[7]["rewards"]["h"]["value"], Value::from(1.0));
-    for i in 0..7 {
-        assert_eq!(rows[i]["total"], Value::Null, "a failed weighted reward has no total");
+    for row in &rows[..7] {
+        assert_eq!(
+            row["total"],
+            Value::Null,
+            "a failed weighted reward has no total"
+        );
     }
     assert!(stderr.contains("timeout=1"), "{stderr}");
 }
@@ -175,7 +255,10 @@ fn inspect_shows_name_version_wit_and_schema() {
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("name:          math-accuracy"), "{stdout}");
     assert!(stdout.contains("rewasm:reward@0.1.0"), "{stdout}");
-    assert!(stdout.contains("exports:       rewasm:reward/reward@0.1.0"), "{stdout}");
+    assert!(
+        stdout.contains("exports:       rewasm:reward/reward@0.1.0"),
+        "{stdout}"
+    );
 
     let (out, stdout, _) = run(rewasm().args(["inspect", "--json", "iou"]));
     assert!(out.status.success());
@@ -187,5 +270,8 @@ fn inspect_shows_name_version_wit_and_schema() {
 
     let (out, _, stderr) = run(rewasm().args(["inspect", "no-such-plugin"]));
     assert!(!out.status.success());
-    assert!(stderr.contains("unknown plugin `no-such-plugin`") && stderr.contains("math-accuracy"), "{stderr}");
+    assert!(
+        stderr.contains("unknown plugin `no-such-plugin`") && stderr.contains("math-accuracy"),
+        "{stderr}"
+    );
 }

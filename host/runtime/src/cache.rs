@@ -27,7 +27,9 @@ impl ComponentCache {
         if std::env::var_os("REWASM_NO_CACHE").is_some() {
             return None;
         }
-        Some(Self::new(crate::rewasm_home().join("cache").join("components")))
+        Some(Self::new(
+            crate::rewasm_home().join("cache").join("components"),
+        ))
     }
 
     /// The cache directory.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bindings::rewasm::reward::{judge, log, types};
 use crate::limits::MemoryLimiter;
+use crate::wasi::WasiState;
 
 /// A host capability a reward set can grant to a plugin. Nothing is granted
 /// by default.
@@ -16,6 +17,9 @@ pub enum Capability {
     Log,
     /// `rewasm:reward/judge`: ask a judge model.
     Judge,
+    /// WASI 0.2 imports, linked to a context that grants nothing (see
+    /// `wasi.rs`); what componentize-py and componentize-js guests need.
+    Wasi,
 }
 
 impl Capability {
@@ -24,6 +28,7 @@ impl Capability {
         match self {
             Capability::Log => "log",
             Capability::Judge => "judge",
+            Capability::Wasi => "wasi",
         }
     }
 }
@@ -40,7 +45,10 @@ impl FromStr for Capability {
         match s {
             "log" => Ok(Capability::Log),
             "judge" => Ok(Capability::Judge),
-            other => Err(format!("unknown capability `{other}` (known: log, judge)")),
+            "wasi" => Ok(Capability::Wasi),
+            other => Err(format!(
+                "unknown capability `{other}` (known: log, judge, wasi)"
+            )),
         }
     }
 }
@@ -94,12 +102,82 @@ impl fmt::Display for CapabilityDenied {
 
 impl std::error::Error for CapabilityDenied {}
 
+/// Raised (as a trap) when a plugin calls an import the host does not
+/// provide to it: WASI without the `wasi` grant, or an unknown interface.
+#[derive(Debug, Clone)]
+pub(crate) struct ImportDenied {
+    pub(crate) import: String,
+    pub(crate) reward: Arc<str>,
+}
+
+impl fmt::Display for ImportDenied {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.import.starts_with("wasi:") {
+            write!(
+                f,
+                "reward `{}` called `{}`, but capability `wasi` is not granted (add it to the reward's `capabilities` list)",
+                self.reward, self.import
+            )
+        } else {
+            write!(
+                f,
+                "reward `{}` called `{}`, which this host does not provide",
+                self.reward, self.import
+            )
+        }
+    }
+}
+
+impl std::error::Error for ImportDenied {}
+
+/// Links every function of every imported interface the linker does not
+/// define yet to a stub that traps with [`ImportDenied`]. Whatever is left
+/// (resources, bare functions) traps through wasmtime's own stubs, except
+/// when WASI is granted: those stubs are looked up by exact version and would
+/// shadow the semver-compatible match of, say, `wasi:random@0.2.0` against
+/// the host's newer 0.2.x.
+pub(crate) fn deny_unprovided_imports(
+    linker: &mut wasmtime::component::Linker<HostState>,
+    component: &wasmtime::component::Component,
+    engine: &wasmtime::Engine,
+    provided: impl Fn(&str) -> bool,
+    reward: &Arc<str>,
+    wasi_linked: bool,
+) -> wasmtime::Result<()> {
+    use wasmtime::component::types::ComponentItem;
+    for (name, item) in component.component_type().imports(engine) {
+        if provided(name) {
+            continue;
+        }
+        let ComponentItem::ComponentInstance(instance) = item.ty else {
+            continue;
+        };
+        let mut stubs = linker.instance(name)?;
+        for (func, item) in instance.exports(engine) {
+            if let ComponentItem::ComponentFunc(_) = item.ty {
+                let denied = ImportDenied {
+                    import: format!("{name}#{func}"),
+                    reward: reward.clone(),
+                };
+                stubs.func_new(func, move |_, _, _, _| Err(denied.clone().into()))?;
+            }
+        }
+    }
+    if wasi_linked {
+        Ok(())
+    } else {
+        linker.define_unknown_imports_as_traps(component)
+    }
+}
+
 /// Per-call store data: the limiter and what the plugin may do.
 pub(crate) struct HostState {
     pub(crate) limiter: MemoryLimiter,
     pub(crate) grants: Grants,
     pub(crate) reward: Arc<str>,
     logs_left: u32,
+    /// Built on first use, and only linked when `wasi` is granted.
+    wasi: Option<WasiState>,
 }
 
 impl HostState {
@@ -107,19 +185,39 @@ impl HostState {
     const LOG_MESSAGE_MAX: usize = 2000;
 
     pub(crate) fn new(limiter: MemoryLimiter, grants: Grants, reward: Arc<str>) -> Self {
-        HostState { limiter, grants, reward, logs_left: Self::LOGS_PER_CALL }
+        HostState {
+            limiter,
+            grants,
+            reward,
+            logs_left: Self::LOGS_PER_CALL,
+            wasi: None,
+        }
     }
 
     fn check(&self, capability: Capability) -> wasmtime::Result<()> {
         if self.grants.has(capability) {
             Ok(())
         } else {
-            Err(CapabilityDenied { capability, reward: self.reward.clone() }.into())
+            Err(CapabilityDenied {
+                capability,
+                reward: self.reward.clone(),
+            }
+            .into())
         }
     }
 }
 
 impl types::Host for HostState {}
+
+impl wasmtime_wasi::WasiView for HostState {
+    fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+        let wasi = self.wasi.get_or_insert_with(WasiState::locked_down);
+        wasmtime_wasi::WasiCtxView {
+            ctx: &mut wasi.ctx,
+            table: &mut wasi.table,
+        }
+    }
+}
 
 impl log::Host for HostState {
     fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
@@ -146,7 +244,10 @@ impl log::Host for HostState {
         };
         eprintln!("[{}] {level}: {message}", self.reward);
         if self.logs_left == 0 {
-            eprintln!("[{}] warn: further log messages in this call are dropped", self.reward);
+            eprintln!(
+                "[{}] warn: further log messages in this call are dropped",
+                self.reward
+            );
         }
         Ok(())
     }

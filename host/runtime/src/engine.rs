@@ -73,7 +73,13 @@ impl RewardEngine {
                 })
                 .map_err(|e| Error::Engine(format!("cannot start the epoch ticker: {e}")))?
         };
-        Ok(Arc::new(RewardEngine { plain, metered, options, ticker: Some(ticker), stop }))
+        Ok(Arc::new(RewardEngine {
+            plain,
+            metered,
+            options,
+            ticker: Some(ticker),
+            stop,
+        }))
     }
 
     /// The engine a reward with these limits runs on.

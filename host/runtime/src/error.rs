@@ -5,13 +5,12 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         /// The file.
         path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
+        /// The cause (in the message, so not also a `source()`).
+        cause: std::io::Error,
     },
     /// The reward-set file is not valid TOML or has unknown keys.
     #[error("{path}: {message}")]
@@ -77,15 +76,14 @@ pub enum Error {
         message: String,
     },
     /// A call made while loading (info, configure) failed in the sandbox.
-    #[error("reward `{reward}`: {call}() failed: {source}")]
+    #[error("reward `{reward}`: {call}() failed: {failure}")]
     LoadCall {
         /// The reward's name.
         reward: String,
         /// The export called.
         call: &'static str,
-        /// The sandbox failure.
-        #[source]
-        source: rewasm_api::RewardError,
+        /// The sandbox failure (in the message, so not also a `source()`).
+        failure: rewasm_api::RewardError,
     },
     /// wasmtime could not be set up.
     #[error("engine: {0}")]

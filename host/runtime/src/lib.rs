@@ -17,6 +17,7 @@ mod plugin;
 mod quarantine;
 mod reward_set;
 mod source;
+mod wasi;
 
 pub use cache::ComponentCache;
 pub use capability::{Capability, Grants};

@@ -22,10 +22,16 @@ impl SandboxLimits {
     /// Checks the values are in range.
     pub fn validate(&self) -> Result<(), String> {
         if self.timeout_ms == 0 || self.timeout_ms > Self::MAX_TIMEOUT_MS {
-            return Err(format!("limits.timeout_ms must be in 1..={}", Self::MAX_TIMEOUT_MS));
+            return Err(format!(
+                "limits.timeout_ms must be in 1..={}",
+                Self::MAX_TIMEOUT_MS
+            ));
         }
         if self.memory_mb == 0 || self.memory_mb > Self::MAX_MEMORY_MB {
-            return Err(format!("limits.memory_mb must be in 1..={}", Self::MAX_MEMORY_MB));
+            return Err(format!(
+                "limits.memory_mb must be in 1..={}",
+                Self::MAX_MEMORY_MB
+            ));
         }
         if self.fuel == Some(0) {
             return Err("limits.fuel must be positive (omit it for no fuel budget)".into());
@@ -41,7 +47,11 @@ impl SandboxLimits {
 
 impl Default for SandboxLimits {
     fn default() -> Self {
-        SandboxLimits { timeout_ms: 1000, memory_mb: 128, fuel: None }
+        SandboxLimits {
+            timeout_ms: 1000,
+            memory_mb: 128,
+            fuel: None,
+        }
     }
 }
 
@@ -56,7 +66,11 @@ pub(crate) struct MemoryLimiter {
 
 impl MemoryLimiter {
     pub(crate) fn new(limits: &SandboxLimits) -> Self {
-        MemoryLimiter { max_bytes: limits.memory_bytes(), max_table_elements: 1 << 20, hit: false }
+        MemoryLimiter {
+            max_bytes: limits.memory_bytes(),
+            max_table_elements: 1 << 20,
+            hit: false,
+        }
     }
 }
 
@@ -95,18 +109,30 @@ mod tests {
     #[test]
     fn defaults_are_valid_and_zero_is_not() {
         assert!(SandboxLimits::default().validate().is_ok());
-        let bad = SandboxLimits { timeout_ms: 0, ..Default::default() };
+        let bad = SandboxLimits {
+            timeout_ms: 0,
+            ..Default::default()
+        };
         assert!(bad.validate().unwrap_err().contains("timeout_ms"));
-        let bad = SandboxLimits { memory_mb: 10_000, ..Default::default() };
+        let bad = SandboxLimits {
+            memory_mb: 10_000,
+            ..Default::default()
+        };
         assert!(bad.validate().unwrap_err().contains("memory_mb"));
-        let bad = SandboxLimits { fuel: Some(0), ..Default::default() };
+        let bad = SandboxLimits {
+            fuel: Some(0),
+            ..Default::default()
+        };
         assert!(bad.validate().unwrap_err().contains("fuel"));
     }
 
     #[test]
     fn limiter_refuses_growth_past_cap_and_records_it() {
         use wasmtime::ResourceLimiter;
-        let mut l = MemoryLimiter::new(&SandboxLimits { memory_mb: 1, ..Default::default() });
+        let mut l = MemoryLimiter::new(&SandboxLimits {
+            memory_mb: 1,
+            ..Default::default()
+        });
         assert!(l.memory_growing(0, 1 << 20, None).unwrap());
         assert!(!l.hit);
         assert!(!l.memory_growing(1 << 20, (1 << 20) + 65536, None).unwrap());

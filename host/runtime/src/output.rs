@@ -4,7 +4,7 @@ use rewasm_api::{RewardError, Score};
 use wasmtime::Trap;
 
 use crate::bindings::wit;
-use crate::capability::{CapabilityDenied, HostState};
+use crate::capability::{CapabilityDenied, HostState, ImportDenied};
 use crate::SandboxLimits;
 
 /// Longest note accepted from a plugin.
@@ -26,11 +26,20 @@ pub(crate) fn classify_failure(
     if let Some(denied) = err.downcast_ref::<CapabilityDenied>() {
         return RewardError::Trap(denied.to_string());
     }
+    if let Some(denied) = err.downcast_ref::<ImportDenied>() {
+        return RewardError::Trap(denied.to_string());
+    }
     if let Some(trap) = err.downcast_ref::<Trap>() {
         return match trap {
-            Trap::Interrupt => RewardError::Timeout { timeout_ms: limits.timeout_ms },
-            Trap::OutOfFuel => RewardError::FuelExhausted { fuel: limits.fuel.unwrap_or(0) },
-            _ if state.limiter.hit => RewardError::OutOfMemory { limit_mb: limits.memory_mb },
+            Trap::Interrupt => RewardError::Timeout {
+                timeout_ms: limits.timeout_ms,
+            },
+            Trap::OutOfFuel => RewardError::FuelExhausted {
+                fuel: limits.fuel.unwrap_or(0),
+            },
+            _ if state.limiter.hit => RewardError::OutOfMemory {
+                limit_mb: limits.memory_mb,
+            },
             Trap::StackOverflow => {
                 RewardError::Trap("stack overflow (recursion too deep for the guest stack)".into())
             }
@@ -38,7 +47,9 @@ pub(crate) fn classify_failure(
         };
     }
     if state.limiter.hit {
-        return RewardError::OutOfMemory { limit_mb: limits.memory_mb };
+        return RewardError::OutOfMemory {
+            limit_mb: limits.memory_mb,
+        };
     }
     // Anything else failed while moving values across the boundary: a string
     // that is not UTF-8, a pointer out of bounds, a bad discriminant.
@@ -68,7 +79,10 @@ pub(crate) fn convert_results(
 
 fn convert_score(s: wit::Score) -> Result<Score, RewardError> {
     if !s.value.is_finite() {
-        return Err(RewardError::InvalidOutput(format!("score value is {}", s.value)));
+        return Err(RewardError::InvalidOutput(format!(
+            "score value is {}",
+            s.value
+        )));
     }
     if s.parts.len() > PARTS_MAX {
         return Err(RewardError::InvalidOutput(format!(
@@ -85,7 +99,10 @@ fn convert_score(s: wit::Score) -> Result<Score, RewardError> {
             )));
         }
         if !p.value.is_finite() {
-            return Err(RewardError::InvalidOutput(format!("part `{}` is {}", p.name, p.value)));
+            return Err(RewardError::InvalidOutput(format!(
+                "part `{}` is {}",
+                p.name, p.value
+            )));
         }
         parts.push((p.name, p.value));
     }
@@ -97,7 +114,11 @@ fn convert_score(s: wit::Score) -> Result<Score, RewardError> {
             )));
         }
     }
-    Ok(Score { value: s.value, parts, note: s.note })
+    Ok(Score {
+        value: s.value,
+        parts,
+        note: s.note,
+    })
 }
 
 /// Converts an error the plugin returned.
@@ -128,7 +149,11 @@ mod tests {
     use super::*;
 
     fn score(value: f64) -> wit::Score {
-        wit::Score { value, parts: vec![], note: None }
+        wit::Score {
+            value,
+            parts: vec![],
+            note: None,
+        }
     }
 
     #[test]
@@ -140,8 +165,15 @@ mod tests {
 
     #[test]
     fn nan_and_inf_are_rejected_per_sample() {
-        let out = convert_results(vec![Ok(score(f64::NAN)), Ok(score(0.5)), Ok(score(f64::INFINITY))], 3)
-            .unwrap();
+        let out = convert_results(
+            vec![
+                Ok(score(f64::NAN)),
+                Ok(score(0.5)),
+                Ok(score(f64::INFINITY)),
+            ],
+            3,
+        )
+        .unwrap();
         assert!(matches!(out[0], Err(RewardError::InvalidOutput(_))));
         assert_eq!(out[1].as_ref().unwrap().value, 0.5);
         assert!(matches!(out[2], Err(RewardError::InvalidOutput(_))));
@@ -153,10 +185,16 @@ mod tests {
         s.note = Some("x".repeat(NOTE_MAX_BYTES + 1));
         assert!(convert_score(s).is_err());
         let mut s = score(1.0);
-        s.parts.push(wit::Part { name: "p".into(), value: f64::NAN });
+        s.parts.push(wit::Part {
+            name: "p".into(),
+            value: f64::NAN,
+        });
         assert!(convert_score(s).is_err());
         let mut s = score(1.0);
-        s.parts.push(wit::Part { name: String::new(), value: 1.0 });
+        s.parts.push(wit::Part {
+            name: String::new(),
+            value: 1.0,
+        });
         assert!(convert_score(s).is_err());
     }
 

@@ -121,7 +121,10 @@ impl Plugin {
             Some(cache) => cache.load_or_compile(wt, &digest, bytes),
             None => Component::new(wt, bytes).map(|c| (c, false)),
         }
-        .map_err(|e| Error::InvalidComponent { origin: origin.clone(), message: format!("{e:#}") })?;
+        .map_err(|e| Error::InvalidComponent {
+            origin: origin.clone(),
+            message: format!("{e:#}"),
+        })?;
 
         let ty = component.component_type();
         let imports: Vec<String> = ty.imports(wt).map(|(n, _)| n.to_string()).collect();
@@ -130,16 +133,39 @@ impl Plugin {
 
         let mut linker: Linker<HostState> = Linker::new(wt);
         RewardPlugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(&mut linker, |s| s)
-            .map_err(|e| Error::Instantiate { origin: origin.clone(), message: format!("{e:#}") })?;
-        // Everything else a component may import (WASI, other packages) is
-        // denied: calling it traps.
-        linker
-            .define_unknown_imports_as_traps(&component)
-            .map_err(|e| Error::Instantiate { origin: origin.clone(), message: format!("{e:#}") })?;
+            .map_err(|e| Error::Instantiate {
+                origin: origin.clone(),
+                message: format!("{e:#}"),
+            })?;
+        if req.grants.has(Capability::Wasi) {
+            wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| Error::Instantiate {
+                origin: origin.clone(),
+                message: format!("{e:#}"),
+            })?;
+        }
+        // Everything else a component may import (WASI unless granted, other
+        // packages) is denied: calling it traps with a message naming it.
+        let wasi = req.grants.has(Capability::Wasi);
+        let reward_name: Arc<str> = Arc::from(reward);
+        crate::capability::deny_unprovided_imports(
+            &mut linker,
+            &component,
+            wt,
+            |name| name.starts_with("rewasm:reward/") || (wasi && name.starts_with("wasi:")),
+            &reward_name,
+            wasi,
+        )
+        .map_err(|e| Error::Instantiate {
+            origin: origin.clone(),
+            message: format!("{e:#}"),
+        })?;
         let pre = linker
             .instantiate_pre(&component)
             .and_then(RewardPluginPre::new)
-            .map_err(|e| Error::Instantiate { origin: origin.clone(), message: format!("{e:#}") })?;
+            .map_err(|e| Error::Instantiate {
+                origin: origin.clone(),
+                message: format!("{e:#}"),
+            })?;
 
         let mut plugin = Plugin {
             reward: Arc::from(reward),
@@ -171,7 +197,11 @@ impl Plugin {
     }
 
     fn new_store(&self) -> Store<HostState> {
-        let state = HostState::new(MemoryLimiter::new(&self.limits), self.grants.clone(), self.reward.clone());
+        let state = HostState::new(
+            MemoryLimiter::new(&self.limits),
+            self.grants.clone(),
+            self.reward.clone(),
+        );
         let mut store = Store::new(self.engine.engine_for(&self.limits), state);
         store.limiter(|s| &mut s.limiter);
         store
@@ -187,14 +217,22 @@ impl Plugin {
     }
 
     fn instantiate(&self, store: &mut Store<HostState>) -> Result<RewardPlugin, RewardError> {
-        self.pre.instantiate(&mut *store).map_err(|e| classify_failure(&e, store.data(), &self.limits))
+        self.pre
+            .instantiate(&mut *store)
+            .map_err(|e| classify_failure(&e, store.data(), &self.limits))
     }
 
     fn call_info(&self) -> Result<PluginInfo, Error> {
         let mut store = self.new_store();
         self.arm(&mut store);
-        let fail = |call, source| Error::LoadCall { reward: self.reward.to_string(), call, source };
-        let inst = self.instantiate(&mut store).map_err(|e| fail("instantiate", e))?;
+        let fail = |call, failure| Error::LoadCall {
+            reward: self.reward.to_string(),
+            call,
+            failure,
+        };
+        let inst = self
+            .instantiate(&mut store)
+            .map_err(|e| fail("instantiate", e))?;
         let info = inst
             .rewasm_reward_reward()
             .call_info(&mut store)
@@ -219,21 +257,35 @@ impl Plugin {
     fn check_config(&self) -> Result<(), Error> {
         let mut store = self.new_store();
         self.arm(&mut store);
-        let inst = self.instantiate(&mut store).map_err(|source| Error::LoadCall {
-            reward: self.reward.to_string(),
-            call: "instantiate",
-            source,
-        })?;
+        let inst = self
+            .instantiate(&mut store)
+            .map_err(|failure| Error::LoadCall {
+                reward: self.reward.to_string(),
+                call: "instantiate",
+                failure,
+            })?;
         self.configure(&mut store, &inst).map_err(|e| match e {
-            RewardError::Guest(m) | RewardError::Unsupported(m) => {
-                Error::Configure { reward: self.reward.to_string(), message: m }
-            }
-            source => Error::LoadCall { reward: self.reward.to_string(), call: "configure", source },
+            RewardError::Guest(m) | RewardError::Unsupported(m) => Error::Configure {
+                reward: self.reward.to_string(),
+                message: m,
+            },
+            failure => Error::LoadCall {
+                reward: self.reward.to_string(),
+                call: "configure",
+                failure,
+            },
         })
     }
 
-    fn configure(&self, store: &mut Store<HostState>, inst: &RewardPlugin) -> Result<(), RewardError> {
-        match inst.rewasm_reward_reward().call_configure(&mut *store, &self.config_json) {
+    fn configure(
+        &self,
+        store: &mut Store<HostState>,
+        inst: &RewardPlugin,
+    ) -> Result<(), RewardError> {
+        match inst
+            .rewasm_reward_reward()
+            .call_configure(&mut *store, &self.config_json)
+        {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(convert_guest_error(e)),
             Err(e) => Err(classify_failure(&e, store.data(), &self.limits)),
@@ -268,7 +320,10 @@ impl Plugin {
         }
     }
 
-    fn run_batch(&self, samples: &[&Sample]) -> Result<Vec<Result<Score, RewardError>>, RewardError> {
+    fn run_batch(
+        &self,
+        samples: &[&Sample],
+    ) -> Result<Vec<Result<Score, RewardError>>, RewardError> {
         let buffers = LoweringBuffers::new(samples, self.info.needs_images);
         let wit_samples = buffers.samples(samples);
         let (mut store, inst) = match self.take_warm() {
@@ -280,7 +335,9 @@ impl Plugin {
                 self.configure(&mut store, &inst).map_err(|e| match e {
                     // The config was accepted at load, so a refusal now is a
                     // plugin bug, not a data problem.
-                    RewardError::Guest(m) => RewardError::InvalidOutput(format!("configure() failed on a fresh instance: {m}")),
+                    RewardError::Guest(m) => RewardError::InvalidOutput(format!(
+                        "configure() failed on a fresh instance: {m}"
+                    )),
                     other => other,
                 })?;
                 (store, inst)
@@ -306,7 +363,10 @@ impl Plugin {
     }
 
     fn put_warm(&self, store: Store<HostState>, inst: RewardPlugin) {
-        self.warm.lock().unwrap_or_else(|p| p.into_inner()).push((store, inst));
+        self.warm
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((store, inst));
     }
 
     /// The reward name this plugin was loaded under.
@@ -349,9 +409,17 @@ impl Plugin {
     pub fn quarantine_stats(&self) -> (u32, u64) {
         self.quarantine.stats()
     }
-    /// Capabilities the plugin asks for that its reward set does not grant.
+    /// Capabilities the plugin asks for (in `info()`, or by importing WASI)
+    /// that its reward set does not grant.
     pub fn missing_grants(&self) -> Vec<Capability> {
-        self.info.capabilities.iter().copied().filter(|c| !self.grants.has(*c)).collect()
+        let mut wanted = self.info.capabilities.clone();
+        if self.imports.iter().any(|i| i.starts_with("wasi:")) {
+            wanted.push(Capability::Wasi);
+        }
+        wanted
+            .into_iter()
+            .filter(|c| !self.grants.has(*c))
+            .collect()
     }
 }
 
@@ -376,13 +444,25 @@ impl<'a> LoweringBuffers<'a> {
             // `null` is by far the most common metadata: no allocation for it.
             metadata: samples
                 .iter()
-                .map(|s| if s.metadata.is_null() { Cow::Borrowed("null") } else { Cow::Owned(s.metadata.to_string()) })
+                .map(|s| {
+                    if s.metadata.is_null() {
+                        Cow::Borrowed("null")
+                    } else {
+                        Cow::Owned(s.metadata.to_string())
+                    }
+                })
                 .collect(),
             images: samples
                 .iter()
                 .map(|s| {
                     if with_images {
-                        s.images.iter().map(|i| wit::Image { mime: &i.mime, data: &i.data }).collect()
+                        s.images
+                            .iter()
+                            .map(|i| wit::Image {
+                                mime: &i.mime,
+                                data: &i.data,
+                            })
+                            .collect()
                     } else {
                         Vec::new()
                     }
@@ -420,7 +500,7 @@ fn wasmparser_is_component(bytes: &[u8]) -> bool {
 fn check_wit_version(origin: &str, exports: &[String]) -> Result<(), Error> {
     let prefix = format!("{}/reward", crate::WIT_PACKAGE);
     let wanted = format!("{prefix}@{}", crate::WIT_VERSION);
-    if exports.iter().any(|e| *e == wanted) {
+    if exports.contains(&wanted) {
         return Ok(());
     }
     if let Some(found) = exports.iter().find(|e| e.starts_with(&prefix)) {
@@ -432,7 +512,11 @@ fn check_wit_version(origin: &str, exports: &[String]) -> Result<(), Error> {
     }
     Err(Error::NotAReward {
         origin: origin.to_string(),
-        exports: if exports.is_empty() { "none".into() } else { exports.join(", ") },
+        exports: if exports.is_empty() {
+            "none".into()
+        } else {
+            exports.join(", ")
+        },
     })
 }
 
@@ -444,9 +528,15 @@ mod tests {
     fn version_check_names_both_versions() {
         let err = check_wit_version("x.wasm", &["rewasm:reward/reward@0.2.0".into()]).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("rewasm:reward/reward@0.2.0") && msg.contains("@0.1.0"), "{msg}");
+        assert!(
+            msg.contains("rewasm:reward/reward@0.2.0") && msg.contains("@0.1.0"),
+            "{msg}"
+        );
         assert!(check_wit_version("x", &["rewasm:reward/reward@0.1.0".into()]).is_ok());
-        assert!(matches!(check_wit_version("x", &["foo:bar/baz".into()]), Err(Error::NotAReward { .. })));
+        assert!(matches!(
+            check_wit_version("x", &["foo:bar/baz".into()]),
+            Err(Error::NotAReward { .. })
+        ));
     }
 
     #[test]

@@ -18,7 +18,11 @@ pub struct QuarantinePolicy {
 
 impl Default for QuarantinePolicy {
     fn default() -> Self {
-        QuarantinePolicy { failures: 3, skip: 4, max_skip: 256 }
+        QuarantinePolicy {
+            failures: 3,
+            skip: 4,
+            max_skip: 256,
+        }
     }
 }
 
@@ -47,7 +51,13 @@ pub(crate) enum Admission {
 
 impl Quarantine {
     pub(crate) fn new(policy: QuarantinePolicy) -> Self {
-        Quarantine { policy, state: Mutex::new(State { next_skip: policy.skip, ..State::default() }) }
+        Quarantine {
+            policy,
+            state: Mutex::new(State {
+                next_skip: policy.skip,
+                ..State::default()
+            }),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -59,7 +69,9 @@ impl Quarantine {
         if s.skip_left > 0 {
             s.skip_left -= 1;
             s.calls_skipped += 1;
-            Admission::Skip { calls_left: s.skip_left }
+            Admission::Skip {
+                calls_left: s.skip_left,
+            }
         } else {
             Admission::Run
         }
@@ -99,7 +111,11 @@ mod tests {
 
     #[test]
     fn quarantines_after_consecutive_failures_with_doubling_backoff() {
-        let q = Quarantine::new(QuarantinePolicy { failures: 2, skip: 1, max_skip: 4 });
+        let q = Quarantine::new(QuarantinePolicy {
+            failures: 2,
+            skip: 1,
+            max_skip: 4,
+        });
         assert!(!q.record(true));
         assert!(q.record(true));
         assert_eq!(q.admit(), Admission::Skip { calls_left: 0 });
@@ -114,7 +130,11 @@ mod tests {
 
     #[test]
     fn a_success_resets() {
-        let q = Quarantine::new(QuarantinePolicy { failures: 2, skip: 3, max_skip: 8 });
+        let q = Quarantine::new(QuarantinePolicy {
+            failures: 2,
+            skip: 3,
+            max_skip: 8,
+        });
         assert!(!q.record(true));
         assert!(!q.record(false));
         assert!(!q.record(true));

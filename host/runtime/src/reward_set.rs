@@ -6,7 +6,10 @@ use rayon::prelude::*;
 use rewasm_api::{RewardError, Sample, Score};
 use serde::{Deserialize, Serialize};
 
-use crate::{Capability, Error, Grants, InstanceMode, ModuleSource, Plugin, PluginOptions, QuarantinePolicy, RewardEngine, SandboxLimits};
+use crate::{
+    Capability, Error, Grants, InstanceMode, ModuleSource, Plugin, PluginOptions, QuarantinePolicy,
+    RewardEngine, SandboxLimits,
+};
 
 /// A reward-set file as written (TOML).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,15 +60,20 @@ fn default_weight() -> f64 {
 impl RewardSetFile {
     /// Parses reward-set TOML; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Self, Error> {
-        let file: RewardSetFile = toml::from_str(text)
-            .map_err(|e| Error::RewardSetSyntax { path: path.to_path_buf(), message: e.to_string() })?;
+        let file: RewardSetFile = toml::from_str(text).map_err(|e| Error::RewardSetSyntax {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
         file.validate(path)?;
         Ok(file)
     }
 
     /// Reads and parses a reward-set file.
     pub fn read(path: &Path) -> Result<Self, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|cause| Error::Io {
+            path: path.to_path_buf(),
+            cause,
+        })?;
         Self::parse(&text, path)
     }
 
@@ -76,21 +84,39 @@ impl RewardSetFile {
             message,
         };
         if self.reward.is_empty() {
-            return Err(Error::RewardSetSyntax { path: path.to_path_buf(), message: "no [[reward]] tables".into() });
+            return Err(Error::RewardSetSyntax {
+                path: path.to_path_buf(),
+                message: "no [[reward]] tables".into(),
+            });
         }
         if self.batch_size == 0 {
-            return Err(Error::RewardSetSyntax { path: path.to_path_buf(), message: "batch_size must be positive".into() });
+            return Err(Error::RewardSetSyntax {
+                path: path.to_path_buf(),
+                message: "batch_size must be positive".into(),
+            });
         }
         let mut seen = std::collections::HashSet::new();
         for r in &self.reward {
-            if r.name.is_empty() || r.name.len() > 64 || !r.name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-                return Err(invalid(&r.name, "name must be 1-64 characters of [A-Za-z0-9._-]".into()));
+            if r.name.is_empty()
+                || r.name.len() > 64
+                || !r
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            {
+                return Err(invalid(
+                    &r.name,
+                    "name must be 1-64 characters of [A-Za-z0-9._-]".into(),
+                ));
             }
             if !seen.insert(r.name.as_str()) {
                 return Err(invalid(&r.name, "duplicate reward name".into()));
             }
             if !r.weight.is_finite() {
-                return Err(invalid(&r.name, format!("weight must be finite, got {}", r.weight)));
+                return Err(invalid(
+                    &r.name,
+                    format!("weight must be finite, got {}", r.weight),
+                ));
             }
             if let Some(pin) = &r.sha256 {
                 if pin.len() != 64 || !pin.chars().all(|c| c.is_ascii_hexdigit()) {
@@ -130,7 +156,12 @@ pub struct ScoredRow {
 impl RewardSet {
     /// Loads a reward-set file and every plugin it names.
     pub fn load(engine: &Arc<RewardEngine>, path: &Path) -> Result<Self, Error> {
-        Self::load_with(engine, path, InstanceMode::Fresh, QuarantinePolicy::default())
+        Self::load_with(
+            engine,
+            path,
+            InstanceMode::Fresh,
+            QuarantinePolicy::default(),
+        )
     }
 
     /// Like [`RewardSet::load`], choosing the instance mode and quarantine policy.
@@ -172,11 +203,12 @@ impl RewardSet {
                         });
                     }
                 }
-                let config_json = serde_json::to_string(&spec.config).map_err(|e| Error::RewardSetInvalid {
-                    path: path.to_path_buf(),
-                    reward: spec.name.clone(),
-                    message: format!("config cannot be converted to JSON: {e}"),
-                })?;
+                let config_json =
+                    serde_json::to_string(&spec.config).map_err(|e| Error::RewardSetInvalid {
+                        path: path.to_path_buf(),
+                        reward: spec.name.clone(),
+                        message: format!("config cannot be converted to JSON: {e}"),
+                    })?;
                 let plugin = Plugin::load_with(
                     engine,
                     &spec.name,
@@ -194,7 +226,11 @@ impl RewardSet {
             })
             .collect();
         let rewards = loaded.into_iter().collect::<Result<Vec<_>, _>>()?;
-        Ok(RewardSet { rewards, batch_size: file.batch_size, path: path.to_path_buf() })
+        Ok(RewardSet {
+            rewards,
+            batch_size: file.batch_size,
+            path: path.to_path_buf(),
+        })
     }
 
     /// The rewards, in file order.
@@ -212,9 +248,10 @@ impl RewardSet {
     /// batch) pair runs in parallel.
     pub fn score(&self, samples: &[Sample]) -> Vec<ScoredRow> {
         let batches = plan_batches(samples, self.batch_size);
-        let work: Vec<(usize, usize)> =
-            (0..self.rewards.len()).flat_map(|r| (0..batches.len()).map(move |b| (r, b))).collect();
-        let done: Vec<(usize, usize, Vec<Result<Score, RewardError>>)> = work
+        let work: Vec<(usize, usize)> = (0..self.rewards.len())
+            .flat_map(|r| (0..batches.len()).map(move |b| (r, b)))
+            .collect();
+        let done: Vec<(usize, usize, Batch)> = work
             .into_par_iter()
             .map(|(r, b)| {
                 let batch: Vec<&Sample> = batches[b].iter().map(|&i| &samples[i]).collect();
@@ -222,8 +259,9 @@ impl RewardSet {
             })
             .collect();
 
-        let mut per_reward: Vec<Vec<Option<Result<Score, RewardError>>>> =
-            (0..self.rewards.len()).map(|_| vec![None; samples.len()]).collect();
+        let mut per_reward: Vec<Vec<Option<Result<Score, RewardError>>>> = (0..self.rewards.len())
+            .map(|_| vec![None; samples.len()])
+            .collect();
         for (r, b, results) in done {
             for (&i, res) in batches[b].iter().zip(results) {
                 per_reward[r][i] = Some(res);
@@ -237,7 +275,9 @@ impl RewardSet {
                     .enumerate()
                     .map(|(r, rw)| {
                         let res = per_reward[r][i].take().unwrap_or_else(|| {
-                            Err(RewardError::InvalidOutput("no result was produced for this sample".into()))
+                            Err(RewardError::InvalidOutput(
+                                "no result was produced for this sample".into(),
+                            ))
                         });
                         (rw.spec.name.clone(), res)
                     })
@@ -259,6 +299,9 @@ impl RewardSet {
         Some(sum)
     }
 }
+
+/// One call's results, one per sample of the batch.
+type Batch = Vec<Result<Score, RewardError>>;
 
 /// Groups sample indices into calls: one call per group id (split if a group
 /// is larger than 4x the batch size), ungrouped rows in chunks.
@@ -334,12 +377,22 @@ mod tests {
     use super::*;
 
     fn sample(group: Option<&str>) -> Sample {
-        Sample { group: group.map(str::to_string), ..Sample::default() }
+        Sample {
+            group: group.map(str::to_string),
+            ..Sample::default()
+        }
     }
 
     #[test]
     fn groups_stay_together_and_loose_rows_are_chunked() {
-        let s = vec![sample(Some("a")), sample(None), sample(Some("b")), sample(Some("a")), sample(None), sample(None)];
+        let s = vec![
+            sample(Some("a")),
+            sample(None),
+            sample(Some("b")),
+            sample(Some("a")),
+            sample(None),
+            sample(None),
+        ];
         let b = plan_batches(&s, 2);
         assert!(b.contains(&vec![0, 3]));
         assert!(b.contains(&vec![2]));
@@ -352,24 +405,44 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named() {
-        let err = RewardSetFile::parse("[[reward]]\nname='a'\nplugin='x'\nwieght=1\n", Path::new("set.toml")).unwrap_err();
+        let err = RewardSetFile::parse(
+            "[[reward]]\nname='a'\nplugin='x'\nwieght=1\n",
+            Path::new("set.toml"),
+        )
+        .unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("wieght") && msg.contains("set.toml"), "{msg}");
-        let err = RewardSetFile::parse("[[reward]]\nname='a'\nplugin='x'\n[reward.limits]\ntimeout=1\n", Path::new("s.toml")).unwrap_err();
+        let err = RewardSetFile::parse(
+            "[[reward]]\nname='a'\nplugin='x'\n[reward.limits]\ntimeout=1\n",
+            Path::new("s.toml"),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("timeout"), "{err}");
     }
 
     #[test]
     fn duplicate_names_and_bad_limits_are_rejected() {
-        let err = RewardSetFile::parse("[[reward]]\nname='a'\nplugin='x'\n[[reward]]\nname='a'\nplugin='y'\n", Path::new("s.toml")).unwrap_err();
+        let err = RewardSetFile::parse(
+            "[[reward]]\nname='a'\nplugin='x'\n[[reward]]\nname='a'\nplugin='y'\n",
+            Path::new("s.toml"),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("duplicate"), "{err}");
-        let err = RewardSetFile::parse("[[reward]]\nname='a'\nplugin='x'\n[reward.limits]\ntimeout_ms=0\n", Path::new("s.toml")).unwrap_err();
+        let err = RewardSetFile::parse(
+            "[[reward]]\nname='a'\nplugin='x'\n[reward.limits]\ntimeout_ms=0\n",
+            Path::new("s.toml"),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("timeout_ms"), "{err}");
     }
 
     #[test]
     fn defaults_fill_in() {
-        let f = RewardSetFile::parse("[[reward]]\nname='a'\nplugin='x'\ncapabilities=['log']\n", Path::new("s.toml")).unwrap();
+        let f = RewardSetFile::parse(
+            "[[reward]]\nname='a'\nplugin='x'\ncapabilities=['log']\n",
+            Path::new("s.toml"),
+        )
+        .unwrap();
         let r = &f.reward[0];
         assert_eq!(r.weight, 1.0);
         assert_eq!(r.limits, SandboxLimits::default());

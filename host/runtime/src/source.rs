@@ -31,9 +31,14 @@ impl ModuleSource {
             ModuleSource::Builtin(name) => builtin_bytes(name)
                 .map(std::borrow::Cow::Borrowed)
                 .ok_or_else(|| Error::UnknownPlugin(name.to_string())),
-            ModuleSource::File(p) => std::fs::read(p)
-                .map(std::borrow::Cow::Owned)
-                .map_err(|source| Error::Io { path: p.clone(), source }),
+            ModuleSource::File(p) => {
+                std::fs::read(p)
+                    .map(std::borrow::Cow::Owned)
+                    .map_err(|cause| Error::Io {
+                        path: p.clone(),
+                        cause,
+                    })
+            }
         }
     }
 

@@ -32,7 +32,11 @@ pub struct ClassAllocator(UnsafeCell<Lists>);
 unsafe impl Sync for ClassAllocator {}
 
 #[global_allocator]
-static ALLOCATOR: ClassAllocator = ClassAllocator(UnsafeCell::new(Lists { free: [0; CLASSES], bump: 0, bump_end: 0 }));
+static ALLOCATOR: ClassAllocator = ClassAllocator(UnsafeCell::new(Lists {
+    free: [0; CLASSES],
+    bump: 0,
+    bump_end: 0,
+}));
 
 fn class_of(layout: &Layout) -> Option<usize> {
     // Alignment up to the block size comes for free: blocks are carved at
@@ -64,7 +68,8 @@ impl ClassAllocator {
         let start = l.bump.next_multiple_of(size);
         if l.bump == 0 || start + size > l.bump_end {
             // SAFETY: a valid, non-zero layout.
-            let chunk = unsafe { System.alloc(Layout::from_size_align_unchecked(CHUNK, MAX_SMALL)) };
+            let chunk =
+                unsafe { System.alloc(Layout::from_size_align_unchecked(CHUNK, MAX_SMALL)) };
             if chunk.is_null() {
                 return chunk;
             }
@@ -106,7 +111,9 @@ unsafe impl GlobalAlloc for ClassAllocator {
             _ => {
                 let new = unsafe { self.alloc(new_layout) };
                 if !new.is_null() {
-                    unsafe { core::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size)) };
+                    unsafe {
+                        core::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size))
+                    };
                     unsafe { self.dealloc(ptr, layout) };
                 }
                 new

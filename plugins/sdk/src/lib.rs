@@ -48,7 +48,11 @@ pub mod bindings {
 #[doc(hidden)]
 pub mod guest;
 
-#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics"), not(feature = "system-allocator")))]
+#[cfg(all(
+    target_arch = "wasm32",
+    not(target_feature = "atomics"),
+    not(feature = "system-allocator")
+))]
 mod alloc;
 
 /// Exports a [`Reward`] implementation as the plugin's component exports.
