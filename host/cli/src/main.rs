@@ -6,7 +6,6 @@ mod input;
 mod inspect;
 mod score;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -54,10 +53,4 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// Default path helper for flags that take files.
-#[allow(dead_code)]
-fn display(p: &std::path::Path) -> String {
-    PathBuf::from(p).display().to_string()
 }

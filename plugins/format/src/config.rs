@@ -68,11 +68,6 @@ impl Default for Config {
 impl Config {
     /// Parses and validates the JSON given to `configure`.
     pub fn from_json(json: &str) -> Result<Config, RewardError> {
-        // serde would also fill a struct from a JSON array, positionally.
-        let trimmed = json.trim();
-        if !trimmed.is_empty() && !trimmed.starts_with('{') {
-            return Err(invalid("config must be a JSON object".to_string()));
-        }
         let config: Config = parse_config(json)?;
         config.validate()?;
         Ok(config)

@@ -17,7 +17,42 @@ impl From<ConfigError> for RewardError {
 
 /// Parses a plugin config from JSON text. An empty string means `{}`.
 /// Config structs should use `#[serde(deny_unknown_fields, default)]`.
+/// Anything but a JSON object is refused: serde would otherwise fill a
+/// struct from an array, field by field.
 pub fn parse_config<T: DeserializeOwned>(json: &str) -> Result<T, ConfigError> {
-    let text = if json.trim().is_empty() { "{}" } else { json };
+    let text = json.trim();
+    let text = if text.is_empty() { "{}" } else { text };
+    if !text.starts_with('{') {
+        return Err(ConfigError("config must be a JSON object".into()));
+    }
     serde_json::from_str(text).map_err(|e| ConfigError(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize, Default, PartialEq)]
+    #[serde(deny_unknown_fields, default)]
+    struct Cfg {
+        a: u32,
+        b: bool,
+    }
+
+    #[test]
+    fn objects_parse_and_everything_else_is_refused() {
+        assert_eq!(parse_config::<Cfg>("").unwrap(), Cfg::default());
+        assert_eq!(
+            parse_config::<Cfg>(r#"{"a": 3}"#).unwrap(),
+            Cfg { a: 3, b: false }
+        );
+        assert!(parse_config::<Cfg>("[3, true]")
+            .unwrap_err()
+            .0
+            .contains("JSON object"));
+        assert!(parse_config::<Cfg>(r#"{"c": 1}"#)
+            .unwrap_err()
+            .0
+            .contains("unknown field `c`"));
+    }
 }

@@ -5,9 +5,11 @@
 //! macro wires the type to the `rewasm:reward@0.1.0` component exports.
 
 mod config;
+mod readme;
 mod types;
 
 pub use config::{parse_config, ConfigError};
+pub use readme::{assert_readme_documents, readme_config_defaults};
 pub use types::{Capability, Part, PluginInfo, RewardError, Sample, Score};
 
 /// The WIT version this SDK builds against.
