@@ -4,6 +4,9 @@
 #   - a Wasm guest toolchain for plugins/: a rustup wasm32-unknown-unknown or
 #     wasm32-wasip2 target if present, else Debian's rustc-web route (see
 #     build-plugins.sh)
+#   - PyTorch 2.11.0 (what tch 0.24 links against) in .venv, reached by
+#     cargo through .venv/torch (see .cargo/config.toml); set LIBTORCH to use
+#     another installation of the same version instead
 set -euo pipefail
 
 need_apt=()
@@ -30,4 +33,16 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# PyTorch for tch. The stamp makes the fast path a file test, not an import.
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+torch_version=2.11.0
+if [ -z "${LIBTORCH:-}" ] && [ ! -f "$root/.venv/.torch-$torch_version" ]; then
+  echo "setup: installing torch==$torch_version into .venv (about 1 minute, 4.6 GB)"
+  python3 -m venv "$root/.venv"
+  "$root/.venv/bin/pip" install -q "torch==$torch_version"
+  torch_dir=$("$root/.venv/bin/python" -c 'import torch, os; print(os.path.dirname(torch.__file__))' 2>/dev/null)
+  ln -sfn "$torch_dir" "$root/.venv/torch"
+  touch "$root/.venv/.torch-$torch_version"
 fi

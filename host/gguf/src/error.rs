@@ -67,6 +67,15 @@ pub enum Error {
     /// A metadata key needed for the conversion is missing or has the wrong type.
     #[error("metadata key {key:?}: {message}")]
     Metadata { key: String, message: String },
+    /// The tokenizer metadata is missing, inconsistent, or of a kind this crate does not convert.
+    #[error("{source_name}: tokenizer: {message}")]
+    Tokenizer {
+        source_name: String,
+        message: String,
+    },
+    /// The export target already holds files and overwriting was not asked for.
+    #[error("{path}: output folder exists and is not empty (pass force to replace it)")]
+    OutputExists { path: String },
     /// A tensor's shape does not fit what the conversion expects.
     #[error("tensor {tensor:?}: {message}")]
     Shape { tensor: String, message: String },
