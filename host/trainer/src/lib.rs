@@ -8,7 +8,9 @@
 mod device;
 mod generate;
 pub mod model;
+mod tokenizer;
 
 pub use device::{cuda_available, Device, DeviceError};
 pub use generate::{generate, token_logprobs, Generated, SamplingConfig};
 pub use model::{CausalLm, KvCache, ModelConfig};
+pub use tokenizer::{Message, Tokenizer, TokenizerError};

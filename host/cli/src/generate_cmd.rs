@@ -1,0 +1,127 @@
+//! `rewasm generate`: one completion from a model.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use rewasm_trainer::{generate, CausalLm, Device, Message, SamplingConfig, Tokenizer};
+
+#[derive(Args)]
+pub struct GenerateArgs {
+    /// A model pulled with `rewasm model pull` (by name) or a Hugging Face folder.
+    #[arg(long)]
+    model: String,
+    /// The prompt.
+    #[arg(long)]
+    prompt: String,
+    /// Wrap the prompt as a user message in the model's chat template.
+    #[arg(long)]
+    chat: bool,
+    /// Always take the most likely token.
+    #[arg(long)]
+    greedy: bool,
+    #[arg(long, default_value_t = 256)]
+    max_new_tokens: usize,
+    #[arg(long, default_value_t = 1.0)]
+    temperature: f64,
+    /// 0 keeps every token.
+    #[arg(long, default_value_t = 0)]
+    top_k: usize,
+    #[arg(long, default_value_t = 1.0)]
+    top_p: f64,
+    #[arg(long, default_value_t = 0)]
+    seed: i64,
+    /// cpu, cuda or cuda:N.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+}
+
+/// A folder path, or a name under `$REWASM_HOME/models`.
+pub fn resolve_model(name_or_path: &str) -> anyhow::Result<PathBuf> {
+    let as_path = PathBuf::from(name_or_path);
+    if as_path.join("config.json").is_file() {
+        return Ok(as_path);
+    }
+    let pulled = rewasm_runtime::rewasm_home()
+        .join("models")
+        .join(name_or_path);
+    if pulled.join("config.json").is_file() {
+        return Ok(pulled);
+    }
+    bail!(
+        "model `{name_or_path}`: not a folder with config.json, and not pulled (looked in {}); try `rewasm model pull {name_or_path}`",
+        pulled.display()
+    )
+}
+
+/// End-of-sequence ids: the config's, generation_config.json's, and the
+/// tokenizer's EOS token.
+fn eos_ids(dir: &std::path::Path, model: &CausalLm, tok: &Tokenizer) -> Vec<i64> {
+    let mut ids = model.config().eos_ids();
+    if let Ok(text) = std::fs::read_to_string(dir.join("generation_config.json")) {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+            match &v["eos_token_id"] {
+                serde_json::Value::Number(n) => ids.extend(n.as_i64()),
+                serde_json::Value::Array(a) => ids.extend(a.iter().filter_map(|x| x.as_i64())),
+                _ => {}
+            }
+        }
+    }
+    ids.extend(tok.eos_token().and_then(|t| tok.token_id(t)));
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
+    let device: Device = args.device.parse()?;
+    let dir = resolve_model(&args.model)?;
+    let tok = Tokenizer::load(&dir)?;
+    let t0 = Instant::now();
+    let model =
+        CausalLm::load(&dir, device).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    let load_s = t0.elapsed().as_secs_f64();
+    let (text, special) = if args.chat {
+        (
+            tok.apply_chat_template(&[Message::new("user", &args.prompt)], true)?,
+            false,
+        )
+    } else {
+        (args.prompt.clone(), true)
+    };
+    let prompt_ids = tok.encode(&text, special)?;
+    if args.temperature <= 0.0 && !args.greedy {
+        bail!("--temperature must be positive (use --greedy for argmax decoding)");
+    }
+    let cfg = SamplingConfig {
+        max_new_tokens: args.max_new_tokens,
+        greedy: args.greedy,
+        temperature: args.temperature,
+        top_k: args.top_k,
+        top_p: args.top_p,
+        eos_ids: eos_ids(&dir, &model, &tok),
+        seed: args.seed,
+    };
+    let t1 = Instant::now();
+    let out = generate(&model, std::slice::from_ref(&prompt_ids), &cfg)
+        .pop()
+        .context("no output")?;
+    let gen_s = t1.elapsed().as_secs_f64();
+    let ids: Vec<i64> = out
+        .ids
+        .iter()
+        .copied()
+        .filter(|i| !cfg.eos_ids.contains(i))
+        .collect();
+    println!("{}", tok.decode(&ids)?);
+    eprintln!(
+        "{} prompt tokens, {} generated in {:.2} s ({:.1} tok/s) on {device}; model loaded in {:.2} s",
+        prompt_ids.len(),
+        out.ids.len(),
+        gen_s,
+        out.ids.len() as f64 / gen_s.max(1e-9),
+        load_s
+    );
+    Ok(())
+}
