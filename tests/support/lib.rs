@@ -20,10 +20,24 @@ pub fn wit_source(version: &str) -> String {
 /// given WIT version. Imports the module does not use are left out.
 pub fn component_from_wat(wat_text: &str, version: &str) -> anyhow::Result<Vec<u8>> {
     let wat_text = wat_text.replace("@0.1.0", &format!("@{version}"));
-    let mut module = wat::parse_str(&wat_text)?;
+    encode(
+        &wat_text,
+        &[("reward.wit", &wit_source(version))],
+        "reward-plugin",
+    )
+}
+
+/// Componentizes a WAT core module against `world` of the last WIT package
+/// in `packages` (earlier ones are its dependencies, in order).
+fn encode(wat_text: &str, packages: &[(&str, &str)], world: &str) -> anyhow::Result<Vec<u8>> {
+    let mut module = wat::parse_str(wat_text)?;
     let mut resolve = wit_parser::Resolve::default();
-    let pkg = resolve.push_str("reward.wit", &wit_source(version))?;
-    let world = resolve.select_world(&[pkg], Some("reward-plugin"))?;
+    let mut pkg = None;
+    for (name, text) in packages {
+        pkg = Some(resolve.push_str(name, text)?);
+    }
+    let pkg = pkg.ok_or_else(|| anyhow::anyhow!("no WIT package"))?;
+    let world = resolve.select_world(&[pkg], Some(world))?;
     wit_component::embed_component_metadata(
         &mut module,
         &resolve,
@@ -73,24 +87,13 @@ world reward-with-wasi {
 
 /// `wasi-random.wat` as a component that imports WASI random and clocks.
 pub fn wasi_random_component() -> Vec<u8> {
-    let build = || -> anyhow::Result<Vec<u8>> {
-        let mut module = wat::parse_str(fixture("wasi-random.wat"))?;
-        let mut resolve = wit_parser::Resolve::default();
-        resolve.push_str("random.wit", WASI_WIT)?;
-        resolve.push_str("clocks.wit", WASI_CLOCKS_WIT)?;
-        resolve.push_str("reward.wit", &wit_source("0.1.0"))?;
-        let pkg = resolve.push_str("fixture.wit", FIXTURE_WORLD)?;
-        let world = resolve.select_world(&[pkg], Some("reward-with-wasi"))?;
-        wit_component::embed_component_metadata(
-            &mut module,
-            &resolve,
-            world,
-            wit_component::StringEncoding::UTF8,
-        )?;
-        wit_component::ComponentEncoder::default()
-            .module(&module)?
-            .validate(true)
-            .encode()
-    };
-    build().expect("componentize wasi-random.wat")
+    let reward = wit_source("0.1.0");
+    let packages = [
+        ("random.wit", WASI_WIT),
+        ("clocks.wit", WASI_CLOCKS_WIT),
+        ("reward.wit", reward.as_str()),
+        ("fixture.wit", FIXTURE_WORLD),
+    ];
+    encode(&fixture("wasi-random.wat"), &packages, "reward-with-wasi")
+        .expect("componentize wasi-random.wat")
 }
