@@ -1,6 +1,6 @@
 //! The `format` reward's config: which layout to check and how strictly.
 
-use rewasm_sdk::{parse_config, RewardError};
+use rewasm_sdk::{config_error as invalid, parse_validated, RewardError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -68,9 +68,7 @@ impl Default for Config {
 impl Config {
     /// Parses and validates the JSON given to `configure`.
     pub fn from_json(json: &str) -> Result<Config, RewardError> {
-        let config: Config = parse_config(json)?;
-        config.validate()?;
-        Ok(config)
+        parse_validated(json, Config::validate)
     }
 
     fn validate(&self) -> Result<(), RewardError> {
@@ -112,10 +110,6 @@ impl Config {
         }
         Ok(())
     }
-}
-
-fn invalid(message: String) -> RewardError {
-    RewardError::InvalidInput(format!("config: {message}"))
 }
 
 /// JSON Schema of [`Config`], with the defaults taken from `Config::default()`.

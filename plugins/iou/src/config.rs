@@ -1,7 +1,7 @@
 //! The `iou` reward's config: scoring mode, matching, thresholds, weights
 //! and coordinate spaces.
 
-use rewasm_sdk::{parse_config, RewardError};
+use rewasm_sdk::{config_error as invalid, parse_validated, RewardError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -87,9 +87,7 @@ impl Default for Config {
 impl Config {
     /// Parses and validates the JSON given to `configure`.
     pub fn from_json(json: &str) -> Result<Config, RewardError> {
-        let config: Config = parse_config(json)?;
-        config.validate()?;
-        Ok(config)
+        parse_validated(json, Config::validate)
     }
 
     fn validate(&self) -> Result<(), RewardError> {
@@ -127,10 +125,6 @@ impl Config {
         }
         Ok(())
     }
-}
-
-fn invalid(message: String) -> RewardError {
-    RewardError::InvalidInput(format!("config: {message}"))
 }
 
 /// JSON Schema of [`Config`], with the defaults taken from `Config::default()`.

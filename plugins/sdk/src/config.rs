@@ -15,6 +15,23 @@ impl From<ConfigError> for RewardError {
     }
 }
 
+/// The error for a config value `configure` cannot accept, in the same form
+/// as a parse error (`config: ...`).
+pub fn config_error(message: impl std::fmt::Display) -> RewardError {
+    ConfigError(message.to_string()).into()
+}
+
+/// Parses a config (see [`parse_config`]) and runs the plugin's own checks
+/// on it.
+pub fn parse_validated<T: DeserializeOwned>(
+    json: &str,
+    validate: impl FnOnce(&T) -> Result<(), RewardError>,
+) -> Result<T, RewardError> {
+    let config: T = parse_config(json)?;
+    validate(&config)?;
+    Ok(config)
+}
+
 /// Parses a plugin config from JSON text. An empty string means `{}`.
 /// Config structs should use `#[serde(deny_unknown_fields, default)]`.
 /// Anything but a JSON object is refused: serde would otherwise fill a
@@ -37,6 +54,23 @@ mod tests {
     struct Cfg {
         a: u32,
         b: bool,
+    }
+
+    #[test]
+    fn validation_runs_after_parsing() {
+        let ok = parse_validated::<Cfg>(r#"{"a": 1}"#, |_| Ok(()));
+        assert_eq!(ok.unwrap(), Cfg { a: 1, b: false });
+        let err = parse_validated::<Cfg>(r#"{"a": 0}"#, |c| {
+            if c.a == 0 {
+                Err(config_error("a must be positive"))
+            } else {
+                Ok(())
+            }
+        });
+        assert_eq!(
+            err.unwrap_err(),
+            RewardError::InvalidInput("config: a must be positive".into())
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ mod config;
 mod readme;
 mod types;
 
-pub use config::{parse_config, ConfigError};
+pub use config::{config_error, parse_config, parse_validated, ConfigError};
 pub use readme::{assert_readme_documents, readme_config_defaults};
 pub use types::{Capability, Part, PluginInfo, RewardError, Sample, Score};
 
