@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use rewasm_trainer::{generate, CausalLm, Device, Message, SamplingConfig, Tokenizer};
+use rewasm_trainer::{generate_until, CausalLm, Device, Message, SamplingConfig, Tokenizer};
 
 #[derive(Args)]
 pub struct GenerateArgs {
@@ -32,9 +32,37 @@ pub struct GenerateArgs {
     top_p: f64,
     #[arg(long, default_value_t = 0)]
     seed: i64,
+    /// Stop a completion once its text contains this string (repeatable);
+    /// the printed text ends before it.
+    #[arg(long)]
+    stop: Vec<String>,
     /// cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
     device: String,
+    /// CPU threads for libtorch (default: libtorch's choice, all cores).
+    #[arg(long)]
+    threads: Option<i32>,
+}
+
+/// Sets libtorch's CPU thread count when asked to.
+pub fn set_threads(threads: Option<i32>) -> anyhow::Result<()> {
+    match threads {
+        Some(n) if n < 1 => bail!("--threads must be at least 1, got {n}"),
+        Some(n) => rewasm_trainer::set_cpu_threads(n),
+        None => {}
+    }
+    Ok(())
+}
+
+/// `text` cut before the earliest stop string in it.
+pub fn cut_at_stop<'a>(text: &'a str, stops: &[String]) -> &'a str {
+    let end = stops
+        .iter()
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| text.find(s.as_str()))
+        .min()
+        .unwrap_or(text.len());
+    &text[..end]
 }
 
 /// A folder path, or a name under `$REWASM_HOME/models`.
@@ -76,6 +104,7 @@ fn eos_ids(dir: &std::path::Path, model: &CausalLm, tok: &Tokenizer) -> Vec<i64>
 
 pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     let device: Device = args.device.parse()?;
+    set_threads(args.threads)?;
     let dir = resolve_model(&args.model)?;
     let tok = Tokenizer::load(&dir)?;
     let t0 = Instant::now();
@@ -104,7 +133,8 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         seed: args.seed,
     };
     let t1 = Instant::now();
-    let out = generate(&model, std::slice::from_ref(&prompt_ids), &cfg)
+    let stop = tok.stop_checker(&args.stop);
+    let out = generate_until(&model, std::slice::from_ref(&prompt_ids), &cfg, &stop)
         .pop()
         .context("no output")?;
     let gen_s = t1.elapsed().as_secs_f64();
@@ -114,7 +144,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         .copied()
         .filter(|i| !cfg.eos_ids.contains(i))
         .collect();
-    println!("{}", tok.decode(&ids)?);
+    println!("{}", cut_at_stop(&tok.decode(&ids)?, &args.stop));
     eprintln!(
         "{} prompt tokens, {} generated in {:.2} s ({:.1} tok/s) on {device}; model loaded in {:.2} s",
         prompt_ids.len(),

@@ -131,3 +131,9 @@ mod tests {
         }
     }
 }
+
+/// Sets how many CPU threads libtorch uses for one operator. On a machine
+/// shared with other work, fewer threads than cores avoids OpenMP spinning.
+pub fn set_cpu_threads(n: i32) {
+    tch::set_num_threads(n.max(1));
+}

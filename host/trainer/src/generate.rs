@@ -1,6 +1,6 @@
 //! Batched sampling with a KV cache: greedy, temperature, top-k, top-p,
-//! stopping on end-of-sequence ids or a token budget, with the log-probability
-//! of every sampled token.
+//! stopping on end-of-sequence ids, stop strings or a token budget, with the
+//! log-probability of every sampled token.
 
 use tch::{Kind, Tensor};
 
@@ -47,17 +47,35 @@ pub struct Generated {
     /// Log-probability of each sampled id under the model (temperature 1,
     /// before top-k/top-p), as the loss needs it.
     pub logprobs: Vec<f32>,
-    /// Whether generation ended on an end-of-sequence id.
+    /// Whether generation ended on an end-of-sequence id or a stop string
+    /// (false: it ran out of `max_new_tokens`, i.e. it was truncated).
     pub finished: bool,
 }
 
 /// Generates continuations of `prompts` (token ids, any lengths) in one
 /// left-padded batch with a KV cache.
 pub fn generate(model: &CausalLm, prompts: &[Vec<i64>], cfg: &SamplingConfig) -> Vec<Generated> {
-    tch::no_grad(|| generate_inner(model, prompts, cfg))
+    generate_until(model, prompts, cfg, &|_: &[i64]| false)
 }
 
-fn generate_inner(model: &CausalLm, prompts: &[Vec<i64>], cfg: &SamplingConfig) -> Vec<Generated> {
+/// [`generate`], where a row also stops as soon as `stop` returns true for
+/// the ids it has generated so far (see [`crate::Tokenizer::stop_checker`]
+/// for stop strings). The ids that completed the stop are kept.
+pub fn generate_until(
+    model: &CausalLm,
+    prompts: &[Vec<i64>],
+    cfg: &SamplingConfig,
+    stop: &dyn Fn(&[i64]) -> bool,
+) -> Vec<Generated> {
+    tch::no_grad(|| generate_inner(model, prompts, cfg, stop))
+}
+
+fn generate_inner(
+    model: &CausalLm,
+    prompts: &[Vec<i64>],
+    cfg: &SamplingConfig,
+    stop: &dyn Fn(&[i64]) -> bool,
+) -> Vec<Generated> {
     let n = prompts.len();
     if n == 0 {
         return Vec::new();
@@ -103,7 +121,7 @@ fn generate_inner(model: &CausalLm, prompts: &[Vec<i64>], cfg: &SamplingConfig) 
             }
             g.ids.push(next_v[r]);
             g.logprobs.push(lp_v[r]);
-            if cfg.eos_ids.contains(&next_v[r]) {
+            if cfg.eos_ids.contains(&next_v[r]) || stop(&g.ids) {
                 g.finished = true;
             }
             feed.push(next_v[r]);

@@ -105,6 +105,24 @@ impl Tokenizer {
         self.inner.token_to_id(token).map(i64::from)
     }
 
+    /// A predicate for [`crate::generate_until`]: true once the text of the
+    /// generated ids contains one of `stops`. It decodes only the tail that
+    /// can hold the longest stop string, so it is cheap per token.
+    pub fn stop_checker<'a>(&'a self, stops: &'a [String]) -> impl Fn(&[i64]) -> bool + 'a {
+        // A token decodes to at least one character except for partial UTF-8
+        // bytes, so a few tokens more than the longest stop's characters suffice.
+        let window = stops.iter().map(|s| s.chars().count()).max().unwrap_or(0) + 4;
+        move |ids: &[i64]| {
+            if stops.is_empty() {
+                return false;
+            }
+            let tail = &ids[ids.len().saturating_sub(window)..];
+            self.decode(tail)
+                .map(|t| stops.iter().any(|s| !s.is_empty() && t.contains(s.as_str())))
+                .unwrap_or(false)
+        }
+    }
+
     /// The end-of-sequence token string from tokenizer_config.json.
     pub fn eos_token(&self) -> Option<&str> {
         self.eos_token.as_deref()

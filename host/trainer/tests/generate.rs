@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use rewasm_trainer::{generate, token_logprobs, CausalLm, Device, SamplingConfig};
+use rewasm_trainer::{generate, generate_until, token_logprobs, CausalLm, Device, SamplingConfig};
 use tch::{Kind, Tensor};
 
 fn model() -> CausalLm {
@@ -79,6 +79,30 @@ fn eos_stops_a_row_and_budget_stops_all() {
     assert!(stopped[0].finished);
     assert!(!free[0].finished);
     assert_eq!(free[0].ids.len(), 10);
+}
+
+#[test]
+fn a_stop_predicate_ends_a_row_and_keeps_the_stop_tokens() {
+    let m = model();
+    let prompts = vec![vec![1, 5, 9], vec![2, 4]];
+    let free = generate(&m, &prompts, &greedy(10));
+    // Stop row 0 once it has produced its 4th token's id after its 3rd.
+    let pair = [free[0].ids[2], free[0].ids[3]];
+    let stop = |ids: &[i64]| ids.windows(2).any(|w| w == pair);
+    let got = generate_until(&m, &prompts, &greedy(10), &stop);
+    let cut = free[0]
+        .ids
+        .windows(2)
+        .position(|w| w == pair)
+        .expect("pair in free run")
+        + 2;
+    assert_eq!(got[0].ids, free[0].ids[..cut].to_vec());
+    assert!(got[0].finished);
+    // The other row is unaffected unless it produced the same pair.
+    if !free[1].ids.windows(2).any(|w| w == pair) {
+        assert_eq!(got[1].ids, free[1].ids);
+        assert!(!got[1].finished);
+    }
 }
 
 #[test]
