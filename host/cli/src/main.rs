@@ -6,6 +6,7 @@ mod generate_cmd;
 mod input;
 mod inspect;
 mod model_cmd;
+mod plot;
 mod score;
 
 use std::process::ExitCode;
@@ -44,6 +45,8 @@ enum Command {
     Model(model_cmd::ModelCommand),
     /// Generate a completion with a model.
     Generate(generate_cmd::GenerateArgs),
+    /// Draw reward, KL and length curves from a metrics.jsonl as a PNG.
+    Plot(plot::PlotArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Command::Bench(cmd) => bench::run(cmd).map(|_| ExitCode::SUCCESS),
         Command::Model(cmd) => model_cmd::run(cmd).map(|_| ExitCode::SUCCESS),
         Command::Generate(args) => generate_cmd::run(args).map(|_| ExitCode::SUCCESS),
+        Command::Plot(args) => plot::run(args).map(|_| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
