@@ -52,6 +52,9 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         iters: usize,
     },
+    /// Decode tokens/s of real models at batch 1 and 64, next to the
+    /// weight-read floor (weight bytes / measured memory bandwidth).
+    Decode(crate::bench_decode::DecodeArgs),
 }
 
 pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
@@ -65,6 +68,7 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         } => bench_math(&input, &hostile, &python, &script, json),
         BenchCommand::Native { iters } => bench_native(iters),
         BenchCommand::Instance { iters } => bench_instance(iters),
+        BenchCommand::Decode(args) => crate::bench_decode::run(args),
     }
 }
 

@@ -2,12 +2,14 @@
 //! components, and benchmark them.
 
 mod bench;
+mod bench_decode;
 mod generate_cmd;
 mod input;
 mod inspect;
 mod model_cmd;
 mod plot;
 mod score;
+mod train_cmd;
 
 use std::process::ExitCode;
 
@@ -45,6 +47,8 @@ enum Command {
     Model(model_cmd::ModelCommand),
     /// Generate a completion with a model.
     Generate(generate_cmd::GenerateArgs),
+    /// Train a model with GRPO on a run file's dataset and reward set.
+    Train(train_cmd::TrainArgs),
     /// Draw reward, KL and length curves from a metrics.jsonl as a PNG.
     Plot(plot::PlotArgs),
 }
@@ -57,6 +61,7 @@ fn main() -> ExitCode {
         Command::Bench(cmd) => bench::run(cmd).map(|_| ExitCode::SUCCESS),
         Command::Model(cmd) => model_cmd::run(cmd).map(|_| ExitCode::SUCCESS),
         Command::Generate(args) => generate_cmd::run(args).map(|_| ExitCode::SUCCESS),
+        Command::Train(args) => train_cmd::run(args).map(|_| ExitCode::SUCCESS),
         Command::Plot(args) => plot::run(args).map(|_| ExitCode::SUCCESS),
     };
     match result {

@@ -97,7 +97,10 @@ fn smollm2_logits_match_transformers() {
 
     let tok = Tokenizer::load(&dir).expect("tokenizer");
     let prompt = tok
-        .apply_chat_template(&[Message::new("user", "What is the capital of France?")], true)
+        .apply_chat_template(
+            &[Message::new("user", "What is the capital of France?")],
+            true,
+        )
         .expect("template");
     assert_eq!(prompt, reference["prompt"].as_str().expect("prompt"));
     let ids = tok.encode(&prompt, false).expect("encode");
@@ -118,11 +121,19 @@ fn smollm2_logits_match_transformers() {
             .iter()
             .map(|v| v.as_f64().expect("float")),
     ) {
-        close(last.double_value(&[*id]), want, &format!("logit of token {id}"));
+        close(
+            last.double_value(&[*id]),
+            want,
+            &format!("logit of token {id}"),
+        );
     }
     let (_, top) = last.topk(10, -1, true, true);
     let top = Vec::<i64>::try_from(top).expect("ids");
-    assert_eq!(top[..3], ints("last_top10_ids")[..3], "the three most likely tokens");
+    assert_eq!(
+        top[..3],
+        ints("last_top10_ids")[..3],
+        "the three most likely tokens"
+    );
     close(
         logits.mean(tch::Kind::Double).double_value(&[]),
         reference["logits_mean"].as_f64().expect("mean"),

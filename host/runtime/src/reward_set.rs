@@ -238,6 +238,11 @@ impl RewardSet {
         &self.rewards
     }
 
+    /// The rewards, taken out of the set (the trainer holds each on its own).
+    pub fn into_rewards(self) -> Vec<Reward> {
+        self.rewards
+    }
+
     /// The file this set came from.
     pub fn path(&self) -> &Path {
         &self.path

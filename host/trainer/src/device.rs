@@ -86,6 +86,48 @@ impl Device {
     }
 }
 
+/// Sets how many CPU threads libtorch uses for one operator. On a machine
+/// shared with other work, fewer threads than cores avoids OpenMP spinning.
+pub fn set_cpu_threads(n: i32) {
+    tch::set_num_threads(n.max(1));
+}
+
+/// Memory bandwidth of `device` in bytes/s, measured by copying a 256 MiB
+/// buffer (one read and one write per byte) and taking the median of `reps`
+/// copies after a warm-up. It is the denominator of the decode floor.
+pub fn measure_copy_bandwidth(device: Device, reps: usize) -> Result<f64, DeviceError> {
+    let dev = device.to_tch()?;
+    let n: i64 = 64 << 20; // f32 elements: 256 MiB
+    let src = tch::Tensor::ones([n], (tch::Kind::Float, dev));
+    let mut dst = src.empty_like();
+    let sync = || {
+        if let tch::Device::Cuda(i) = dev {
+            tch::Cuda::synchronize(i as i64);
+        }
+    };
+    dst.copy_(&src);
+    sync();
+    let mut times: Vec<f64> = (0..reps.max(1))
+        .map(|_| {
+            let t = std::time::Instant::now();
+            dst.copy_(&src);
+            sync();
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    Ok(2.0 * (n as f64) * 4.0 / median.max(1e-12))
+}
+
+/// Waits for queued GPU work on `device` (a no-op on the CPU), so wall
+/// clocks around it measure the work.
+pub fn synchronize(device: Device) {
+    if let Device::Cuda(i) = device {
+        tch::Cuda::synchronize(i as i64);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,10 +172,4 @@ mod tests {
             );
         }
     }
-}
-
-/// Sets how many CPU threads libtorch uses for one operator. On a machine
-/// shared with other work, fewer threads than cores avoids OpenMP spinning.
-pub fn set_cpu_threads(n: i32) {
-    tch::set_num_threads(n.max(1));
 }

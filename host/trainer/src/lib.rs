@@ -5,12 +5,16 @@
 //! batched generation with a KV cache and per-token log-probabilities, and
 //! GRPO training.
 
+pub mod checkpoint;
 mod device;
 mod generate;
+pub mod grpo;
 pub mod model;
 mod tokenizer;
 
-pub use device::{cuda_available, set_cpu_threads, Device, DeviceError};
+pub use device::{
+    cuda_available, measure_copy_bandwidth, set_cpu_threads, synchronize, Device, DeviceError,
+};
 pub use generate::{generate, generate_until, token_logprobs, Generated, SamplingConfig};
 pub use model::{CausalLm, KvCache, ModelConfig};
 pub use tokenizer::{Message, Tokenizer, TokenizerError};

@@ -82,6 +82,72 @@ impl Tokenizer {
         })
     }
 
+    /// A character-level tokenizer: `<pad>` (0), `<eos>` (1), then one token
+    /// per distinct character of `alphabet`, in order. For from-scratch toy
+    /// models; it has no chat template.
+    pub fn char_level(alphabet: &str) -> Result<Self, TokenizerError> {
+        let mut vocab = serde_json::Map::new();
+        vocab.insert("<pad>".into(), 0.into());
+        vocab.insert("<eos>".into(), 1.into());
+        for c in alphabet.chars() {
+            let next = vocab.len();
+            vocab.entry(c.to_string()).or_insert(next.into());
+        }
+        let special = |id: u32, content: &str| {
+            serde_json::json!({"id": id, "content": content, "single_word": false, "lstrip": false,
+                "rstrip": false, "normalized": false, "special": true})
+        };
+        let json = serde_json::json!({
+            "version": "1.0", "truncation": null, "padding": null,
+            "added_tokens": [special(0, "<pad>"), special(1, "<eos>")],
+            "normalizer": null, "pre_tokenizer": null, "post_processor": null,
+            "decoder": {"type": "Fuse"},
+            "model": {"type": "BPE", "dropout": null, "unk_token": null,
+                "continuing_subword_prefix": null, "end_of_word_suffix": null, "fuse_unk": false,
+                "byte_fallback": false, "ignore_merges": false, "vocab": vocab, "merges": []}
+        });
+        let inner: tokenizers::Tokenizer =
+            json.to_string()
+                .parse()
+                .map_err(|e: tokenizers::Error| TokenizerError::Load {
+                    path: PathBuf::from("<char-level>"),
+                    message: e.to_string(),
+                })?;
+        Ok(Tokenizer {
+            inner,
+            chat_template: None,
+            bos_token: None,
+            eos_token: Some("<eos>".into()),
+        })
+    }
+
+    /// Writes `tokenizer.json` and `tokenizer_config.json` into `dir`, so
+    /// the folder loads with [`Tokenizer::load`] (and transformers).
+    pub fn save(&self, dir: &Path) -> Result<(), TokenizerError> {
+        let io = |path: PathBuf, message: String| TokenizerError::Load { path, message };
+        let path = dir.join("tokenizer.json");
+        self.inner
+            .save(&path, false)
+            .map_err(|e| io(path.clone(), e.to_string()))?;
+        let cfg = serde_json::json!({
+            "chat_template": self.chat_template,
+            "bos_token": self.bos_token,
+            "eos_token": self.eos_token,
+        });
+        let path = dir.join("tokenizer_config.json");
+        std::fs::write(&path, cfg.to_string()).map_err(|e| io(path.clone(), e.to_string()))
+    }
+
+    /// Whether the tokenizer has a chat template.
+    pub fn has_chat_template(&self) -> bool {
+        self.chat_template.is_some()
+    }
+
+    /// Number of ids (the model's vocabulary must be at least this large).
+    pub fn vocab_size(&self) -> usize {
+        self.inner.get_vocab_size(true)
+    }
+
     /// Token ids of `text`; `special` adds the tokenizer's BOS/EOS template
     /// when it has one (text from a chat template already carries them).
     pub fn encode(&self, text: &str, special: bool) -> Result<Vec<i64>, TokenizerError> {
@@ -118,7 +184,11 @@ impl Tokenizer {
             }
             let tail = &ids[ids.len().saturating_sub(window)..];
             self.decode(tail)
-                .map(|t| stops.iter().any(|s| !s.is_empty() && t.contains(s.as_str())))
+                .map(|t| {
+                    stops
+                        .iter()
+                        .any(|s| !s.is_empty() && t.contains(s.as_str()))
+                })
                 .unwrap_or(false)
         }
     }
@@ -211,6 +281,26 @@ mod tests {
         assert_eq!(t.token_id("<|im_end|>"), Some(2));
         assert_eq!(t.encode("ab<|im_end|>", false).unwrap(), vec![0, 1, 2]);
         assert_eq!(t.decode(&[0, 1, 2]).unwrap(), "ab");
+    }
+
+    #[test]
+    fn char_level_round_trips_and_saves() {
+        let t = Tokenizer::char_level("0123456789+=").unwrap();
+        assert_eq!(t.vocab_size(), 14);
+        let ids = t.encode("12+3=", false).unwrap();
+        assert_eq!(ids, vec![3, 4, 12, 5, 13]);
+        assert_eq!(t.decode(&[3, 4, 1]).unwrap(), "12", "<eos> is special");
+        assert_eq!(t.token_id("<eos>"), Some(1));
+        let dir = std::env::temp_dir().join(format!("rewasm-chartok-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        t.save(&dir).unwrap();
+        let back = Tokenizer::load(&dir).unwrap();
+        assert_eq!(back.encode("12+3=", false).unwrap(), ids);
+        assert_eq!(back.eos_token(), Some("<eos>"));
+        let stop = ["+3".to_string()];
+        let check = back.stop_checker(&stop);
+        assert!(check(&ids[..4]));
+        assert!(!check(&ids[..3]));
     }
 
     #[test]

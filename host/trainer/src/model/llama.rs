@@ -234,6 +234,36 @@ impl CausalLm {
         &self.vs
     }
 
+    /// Converts every weight to `kind` in place (training keeps f32).
+    pub fn set_kind(&mut self, kind: Kind) {
+        if self.vs.kind() != kind {
+            self.vs.set_kind(kind);
+        }
+    }
+
+    /// Stops gradients for every weight (a frozen reference model).
+    pub fn freeze(&mut self) {
+        self.vs.freeze();
+    }
+
+    /// Copies every weight from `other`, a model of the same config.
+    pub fn copy_weights_from(&mut self, other: &CausalLm) -> Result<(), WeightsError> {
+        self.vs.copy(&other.vs).map_err(|e| WeightsError::Read {
+            path: "model copy".into(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Bytes of all weights in their device dtype: what one decode step
+    /// reads at least (tied embeddings count once).
+    pub fn weight_bytes(&self) -> u64 {
+        self.vs
+            .variables()
+            .values()
+            .map(|t| t.numel() as u64 * t.kind().elt_size_in_bytes() as u64)
+            .sum()
+    }
+
     /// Where the model runs.
     pub fn device(&self) -> Device {
         self.device

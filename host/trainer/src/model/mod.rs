@@ -6,4 +6,4 @@ mod weights;
 
 pub use config::{ConfigError, ModelConfig};
 pub use llama::{CausalLm, KvCache};
-pub use weights::WeightsError;
+pub use weights::{load_into as load_weights, WeightsError};

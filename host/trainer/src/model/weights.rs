@@ -56,7 +56,7 @@ pub(crate) fn safetensors_files(dir: &Path) -> Result<Vec<PathBuf>, WeightsError
 /// Copies checkpoint tensors into the variables of `vs` by name, converting
 /// dtype and device. Every variable must be found with its exact shape;
 /// checkpoint tensors the model does not use (rotary caches...) are ignored.
-pub(crate) fn load_into(vs: &VarStore, files: &[PathBuf]) -> Result<(), WeightsError> {
+pub fn load_into(vs: &VarStore, files: &[PathBuf]) -> Result<(), WeightsError> {
     let mut wanted: HashMap<String, Tensor> = vs.variables();
     for file in files {
         let tensors = Tensor::read_safetensors(file).map_err(|e| WeightsError::Read {
