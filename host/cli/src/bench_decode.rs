@@ -4,13 +4,13 @@
 //! One decode step reads every weight once, so at batch B a step can go no
 //! faster than weight bytes / memory bandwidth, i.e. at most
 //! B x bandwidth / weight bytes tokens/s. The bandwidth is measured here, by
-//! copying a 256 MiB buffer on the same device.
+//! summing a 256 MiB buffer on the same device.
 
 use std::time::Instant;
 
 use clap::Args;
 use rewasm_trainer::{
-    generate, measure_copy_bandwidth, synchronize, CausalLm, Device, Message, SamplingConfig,
+    generate, measure_read_bandwidth, synchronize, CausalLm, Device, Message, SamplingConfig,
     Tokenizer,
 };
 
@@ -62,9 +62,9 @@ pub fn run(args: DecodeArgs) -> anyhow::Result<()> {
     let device: Device = args.device.parse()?;
     set_threads(args.threads)?;
     anyhow::ensure!(args.new_tokens >= 2, "--new-tokens must be at least 2");
-    let bw = measure_copy_bandwidth(device, 5)?;
+    let bw = measure_read_bandwidth(device, 5)?;
     println!(
-        "device {device}, memory bandwidth {:.1} GB/s (256 MiB copy, median of 5); {} new tokens per row, median of {} runs",
+        "device {device}, memory read bandwidth {:.1} GB/s (sum of 256 MiB, median of 5); {} new tokens per row, median of {} runs",
         bw / 1e9,
         args.new_tokens,
         args.reps

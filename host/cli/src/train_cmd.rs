@@ -154,9 +154,8 @@ pub fn train(
 ) -> anyhow::Result<(Trainer, Vec<StepMetrics>)> {
     set_threads(cfg.threads)?;
     let device = pick_device(&cfg.device)?;
-    let source = PolicySource::from_spec(&cfg.model, |n| {
-        resolve_model(n).map_err(|e| e.to_string())
-    })?;
+    let source =
+        PolicySource::from_spec(&cfg.model, |n| resolve_model(n).map_err(|e| e.to_string()))?;
     let rewards = load_rewards(&cfg.rewards)
         .with_context(|| format!("loading the reward set {}", cfg.rewards.display()))?;
     let logging = cfg.logging_steps;

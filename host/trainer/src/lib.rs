@@ -13,7 +13,7 @@ pub mod model;
 mod tokenizer;
 
 pub use device::{
-    cuda_available, measure_copy_bandwidth, set_cpu_threads, synchronize, Device, DeviceError,
+    cuda_available, measure_read_bandwidth, set_cpu_threads, synchronize, Device, DeviceError,
 };
 pub use generate::{generate, generate_until, token_logprobs, Generated, SamplingConfig};
 pub use model::{CausalLm, KvCache, ModelConfig};

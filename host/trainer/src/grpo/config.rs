@@ -475,6 +475,73 @@ mod tests {
         assert!(e.to_string().contains("run.toml: `top_p`"), "{e}");
     }
 
+    /// The README's table of run-file keys lists every key of the struct
+    /// with the default the struct has.
+    #[test]
+    fn readme_table_matches_the_struct() {
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+                .expect("README.md");
+        let section = readme
+            .split("### Run file keys")
+            .nth(1)
+            .expect("README has a `### Run file keys` section");
+        let mut table: Vec<(String, String)> = Vec::new();
+        for line in section
+            .lines()
+            .skip_while(|l| !l.starts_with("| key"))
+            .skip(2)
+        {
+            if !line.starts_with('|') {
+                break;
+            }
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            table.push((
+                cells[1].trim_matches('`').to_string(),
+                cells[2].trim_matches('`').to_string(),
+            ));
+        }
+        let cfg = parse(MIN).expect("parse");
+        let json = serde_json::to_value(&cfg).expect("json");
+        let obj = json.as_object().expect("object");
+        let required = ["model", "rewards", "dataset"];
+        let struct_keys: Vec<&String> = obj
+            .keys()
+            .filter(|k| !required.contains(&k.as_str()))
+            .collect();
+        let table_keys: Vec<&String> = table.iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            table_keys, struct_keys,
+            "README keys vs TrainConfig fields (same order)"
+        );
+        for (key, doc) in &table {
+            let v = &obj[key.as_str()];
+            let documented = match v {
+                serde_json::Value::String(s) => format!("\"{s}\""),
+                serde_json::Value::Number(n) => {
+                    let f = n.as_f64().expect("number");
+                    // `1e-6` and `1.0` in the README are numbers too.
+                    match doc.parse::<f64>() {
+                        Ok(d) if (d - f).abs() <= f.abs() * 1e-12 => doc.clone(),
+                        _ => n.to_string(),
+                    }
+                }
+                serde_json::Value::Bool(b) => b.to_string(),
+                serde_json::Value::Array(a) if a.is_empty() => "[]".into(),
+                serde_json::Value::Null => doc.clone(), // `epsilon`, libtorch's choice
+                serde_json::Value::Object(_) => doc.clone(), // [vade], documented below the table
+                other => other.to_string(),
+            };
+            let documented = if key == "output_dir" {
+                "\"runs/grpo\"".to_string()
+            } else {
+                documented
+            };
+            assert_eq!(doc, &documented, "README default of `{key}`");
+        }
+        assert_eq!(defaults::output_dir(), PathBuf::from("runs/grpo"));
+    }
+
     #[test]
     fn a_scratch_model_is_a_table() {
         let text = "rewards = \"s.toml\"\ndataset = \"d.jsonl\"\n[model]\nalphabet = \"0123456789\"\nhidden_size = 32\n";

@@ -88,9 +88,7 @@ pub fn load_dataset(
                         let content = m["content"].as_str();
                         match (role, content) {
                             (Some(r), Some(c)) => Ok(Message::new(r, c)),
-                            _ => Err(bad(
-                                "each message needs string `role` and `content`".into(),
-                            )),
+                            _ => Err(bad("each message needs string `role` and `content`".into())),
                         }
                     })
                     .collect::<Result<Vec<_>, _>>()?;
@@ -103,7 +101,7 @@ pub fn load_dataset(
             (None, None) => return Err(bad("needs `prompt` (text) or `messages` (a chat)".into())),
             _ => {
                 return Err(bad(
-                    "`prompt` must be a string and `messages` an array".into(),
+                    "`prompt` must be a string and `messages` an array".into()
                 ))
             }
         };
@@ -171,16 +169,29 @@ mod tests {
         assert_eq!(rows[0].reference.as_deref(), Some("3"));
         assert_eq!(rows[0].id, "1");
         assert_eq!(rows[1].id, "x");
-        assert_eq!(rows[1].ids.len(), 6, "cut from the left to max_prompt_length");
+        assert_eq!(
+            rows[1].ids.len(),
+            6,
+            "cut from the left to max_prompt_length"
+        );
         assert_eq!(tok.decode(&rows[1].ids).expect("decode"), "345+6=");
 
         let p = write("bad.jsonl", "{\"prompt\": \"1\"}\n{\"promt\": \"1\"}\n");
         let e = load_dataset(&p, &tok, 8).expect_err("typo");
-        assert!(e.to_string().contains("bad.jsonl:2: unknown key `promt`"), "{e}");
-        let p = write("chat.jsonl", "{\"messages\": [{\"role\": \"user\", \"content\": \"1\"}]}\n");
+        assert!(
+            e.to_string().contains("bad.jsonl:2: unknown key `promt`"),
+            "{e}"
+        );
+        let p = write(
+            "chat.jsonl",
+            "{\"messages\": [{\"role\": \"user\", \"content\": \"1\"}]}\n",
+        );
         let e = load_dataset(&p, &tok, 8).expect_err("no template");
         assert!(e.to_string().contains("chat.jsonl:1: `messages`"), "{e}");
         let p = write("empty.jsonl", "\n");
-        assert!(matches!(load_dataset(&p, &tok, 8), Err(DataError::Empty { .. })));
+        assert!(matches!(
+            load_dataset(&p, &tok, 8),
+            Err(DataError::Empty { .. })
+        ));
     }
 }

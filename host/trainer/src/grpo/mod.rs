@@ -3,10 +3,10 @@
 
 pub mod advantage;
 pub mod config;
-pub mod loss;
-pub mod optim;
-pub mod sampler;
 pub mod data;
+pub mod loss;
 pub mod metrics;
+pub mod optim;
 pub mod rollout;
+pub mod sampler;
 pub mod trainer;

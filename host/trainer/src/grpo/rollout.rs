@@ -89,7 +89,12 @@ pub fn score_groups(
         .map(|m| m.into_inner().ok().flatten().unwrap_or_default());
     groups
         .iter()
-        .map(|_| rewards.iter().map(|_| flat.next().unwrap_or_default()).collect())
+        .map(|_| {
+            rewards
+                .iter()
+                .map(|_| flat.next().unwrap_or_default())
+                .collect()
+        })
         .collect()
 }
 
@@ -116,7 +121,10 @@ pub fn totals(
 }
 
 /// Per-reward mean, std and error counts over groups.
-pub fn reward_stats(rewards: &[TrainReward], groups: &[GroupRollout]) -> BTreeMap<String, RewardStat> {
+pub fn reward_stats(
+    rewards: &[TrainReward],
+    groups: &[GroupRollout],
+) -> BTreeMap<String, RewardStat> {
     rewards
         .iter()
         .enumerate()

@@ -69,12 +69,14 @@ impl PolicySource {
     ) -> Result<Self, TrainError> {
         match spec {
             ModelSpec::Scratch(s) => Ok(PolicySource::Scratch(s.clone())),
-            ModelSpec::Named(n) => resolve(n)
-                .map(PolicySource::Folder)
-                .map_err(|message| TrainError::Model {
-                    path: n.clone(),
-                    message,
-                }),
+            ModelSpec::Named(n) => {
+                resolve(n)
+                    .map(PolicySource::Folder)
+                    .map_err(|message| TrainError::Model {
+                        path: n.clone(),
+                        message,
+                    })
+            }
         }
     }
 }
@@ -175,7 +177,9 @@ pub fn eos_ids(dir: &Path, cfg: &ModelConfig, tok: &Tokenizer) -> Vec<i64> {
 /// A mixing of the run seed with step and round, so every generation round
 /// has its own reproducible stream (and resuming needs no RNG state).
 fn round_seed(seed: u64, step: u64, round: usize) -> i64 {
-    let mut z = seed ^ step.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (round as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
+    let mut z = seed
+        ^ step.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (round as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
     z = (z ^ (z >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     (z >> 1) as i64
 }
@@ -263,7 +267,9 @@ impl Trainer {
         }
         let sampler = match cfg.prompt_sampler {
             PromptSamplerKind::Uniform => PromptSampler::new_uniform(data.len(), cfg.seed),
-            PromptSamplerKind::Vade => PromptSampler::new_vade(data.len(), cfg.vade.clone(), cfg.seed),
+            PromptSamplerKind::Vade => {
+                PromptSampler::new_vade(data.len(), cfg.vade.clone(), cfg.seed)
+            }
         }
         .map_err(|e| TrainError::Invalid(e.to_string()))?;
         let opt = AdamW::new(
@@ -305,6 +311,10 @@ impl Trainer {
                 "{} already holds checkpoints of a run: pass --resume to continue it, or choose another output_dir",
                 trainer.cfg.output_dir.display()
             )));
+        } else {
+            // A fresh run: rows of an earlier attempt that never reached a
+            // checkpoint are dropped.
+            trainer.restart_metrics()?;
         }
         Ok(trainer)
     }
@@ -385,7 +395,10 @@ impl Trainer {
             Some(b) => b,
             None => Batch::layout(groups, &self.data, self.pad_id, self.device)?,
         };
-        let totals: Vec<Option<f64>> = groups.iter().flat_map(|gr| gr.totals.iter().copied()).collect();
+        let totals: Vec<Option<f64>> = groups
+            .iter()
+            .flat_map(|gr| gr.totals.iter().copied())
+            .collect();
         batch.set_mask(&totals, groups, self.cfg.mask_truncated_completions);
         let adv = group_advantages(&totals, g, self.cfg.scale_rewards);
         let advantages = Tensor::from_slice(&adv.iter().map(|&a| a as f32).collect::<Vec<_>>())
@@ -483,7 +496,11 @@ impl Trainer {
             rewards: reward_stats(&self.rewards, groups),
             kl: kl_sum / tokens,
             loss: loss_sum / self.cfg.num_iterations as f64,
-            clip_fraction: if counted > 0.0 { clipped / counted } else { 0.0 },
+            clip_fraction: if counted > 0.0 {
+                clipped / counted
+            } else {
+                0.0
+            },
             entropy: ent_sum / tokens,
             completion_length_mean: lengths.iter().sum::<usize>() as f64 / n,
             completion_length_max: lengths.iter().copied().max().unwrap_or(0),
@@ -524,7 +541,13 @@ impl Trainer {
         out
     }
 
-    fn samples(&self, prompts: &[usize], gens: &[crate::Generated], step: u64, round: usize) -> Vec<Vec<Sample>> {
+    fn samples(
+        &self,
+        prompts: &[usize],
+        gens: &[crate::Generated],
+        step: u64,
+        round: usize,
+    ) -> Vec<Vec<Sample>> {
         prompts
             .iter()
             .zip(gens.chunks(self.cfg.num_generations))
@@ -553,7 +576,10 @@ impl Trainer {
                 let completions: Vec<crate::Generated> = gens.by_ref().take(g).collect();
                 let t = totals(&self.rewards, &scores, completions.len());
                 let ok: Vec<f64> = t.iter().flatten().copied().collect();
-                let successes = ok.iter().filter(|&&v| v > self.cfg.success_threshold).count();
+                let successes = ok
+                    .iter()
+                    .filter(|&&v| v > self.cfg.success_threshold)
+                    .count();
                 self.sampler.update(pi, successes as f64, ok.len() as f64);
                 GroupRollout {
                     prompt: pi,
@@ -606,7 +632,10 @@ impl Trainer {
         let (scored, reward_s) =
             scored.map_err(|_| TrainError::Invalid("the reward scoring thread panicked".into()))?;
         let groups = self.make_groups(&prompts, gens, scored);
-        let all_totals = groups.iter().flat_map(|g| g.totals.iter().copied()).collect();
+        let all_totals = groups
+            .iter()
+            .flat_map(|g| g.totals.iter().copied())
+            .collect();
         Ok(Rollouts {
             groups,
             all_totals,
@@ -667,7 +696,12 @@ impl Trainer {
 
     fn sample_for(&self, prompt: usize, gen: &crate::Generated, step: u64, round: usize) -> Sample {
         let row = &self.data[prompt];
-        let ids: Vec<i64> = gen.ids.iter().copied().filter(|i| !self.eos_ids.contains(i)).collect();
+        let ids: Vec<i64> = gen
+            .ids
+            .iter()
+            .copied()
+            .filter(|i| !self.eos_ids.contains(i))
+            .collect();
         Sample {
             id: row.id.clone(),
             group: Some(format!("{step}:{round}:{prompt}")),
@@ -724,30 +758,42 @@ impl Trainer {
             dataset_rows: self.data.len(),
             config: self.cfg.clone(),
         };
-        let dir = checkpoint::save(&self.cfg.output_dir, self.step, self.cfg.save_total_limit, |dir| {
-            let other = |e: &dyn std::fmt::Display| std::io::Error::other(e.to_string());
-            self.policy
-                .var_store()
-                .save(dir.join("model.safetensors"))
-                .map_err(|e| other(&e))?;
-            let named = self.opt.state();
-            Tensor::write_safetensors(&named, dir.join("optimizer.safetensors")).map_err(|e| other(&e))?;
-            for (name, text) in &self.model_files {
-                std::fs::write(dir.join(name), text)?;
-            }
-            self.tok.save(dir).map_err(|e| other(&e))?;
-            let json = serde_json::to_string_pretty(&state).map_err(|e| other(&e))?;
-            std::fs::write(dir.join("trainer_state.json"), json)
-        })?;
+        let dir = checkpoint::save(
+            &self.cfg.output_dir,
+            self.step,
+            self.cfg.save_total_limit,
+            |dir| {
+                let other = |e: &dyn std::fmt::Display| std::io::Error::other(e.to_string());
+                self.policy
+                    .var_store()
+                    .save(dir.join("model.safetensors"))
+                    .map_err(|e| other(&e))?;
+                let named = self.opt.state();
+                Tensor::write_safetensors(&named, dir.join("optimizer.safetensors"))
+                    .map_err(|e| other(&e))?;
+                for (name, text) in &self.model_files {
+                    std::fs::write(dir.join(name), text)?;
+                }
+                self.tok.save(dir).map_err(|e| other(&e))?;
+                let json = serde_json::to_string_pretty(&state).map_err(|e| other(&e))?;
+                std::fs::write(dir.join("trainer_state.json"), json)
+            },
+        )?;
         Ok(dir)
+    }
+
+    fn restart_metrics(&mut self) -> Result<(), TrainError> {
+        let metrics_path = self.metrics.path().to_path_buf();
+        MetricsLog::truncate_after(&metrics_path, 0).map_err(io_err(&metrics_path))?;
+        self.metrics = MetricsLog::open(&metrics_path).map_err(io_err(&metrics_path))?;
+        Ok(())
     }
 
     fn resume(&mut self) -> Result<(), TrainError> {
         let Some(ck) = checkpoint::latest_verified(&self.cfg.output_dir)? else {
-            return Err(TrainError::Resume(format!(
-                "{} has no checkpoint to resume from",
-                self.cfg.output_dir.display()
-            )));
+            // Killed before its first checkpoint: the run starts over, and
+            // the rows it logged are dropped so steps are not repeated.
+            return self.restart_metrics();
         };
         let path = ck.file("trainer_state.json");
         let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
@@ -780,7 +826,9 @@ impl Trainer {
         MetricsLog::truncate_after(&metrics_path, self.step).map_err(io_err(&metrics_path))?;
         self.metrics = MetricsLog::open(&metrics_path).map_err(io_err(&metrics_path))?;
         self.metrics
-            .append(&serde_json::json!({"event": "resume", "step": self.step, "checkpoint": ck.dir}))
+            .append(
+                &serde_json::json!({"event": "resume", "step": self.step, "checkpoint": ck.dir}),
+            )
             .map_err(io_err(&metrics_path))?;
         Ok(())
     }
