@@ -125,12 +125,12 @@ impl TrainObserver for Progress {
             Some(b) => {
                 b.set_position(m.step);
                 b.set_message(line.clone());
-                if m.step % self.logging_steps.max(1) == 0 && self.logging_steps > 1 {
+                if m.step.is_multiple_of(self.logging_steps.max(1)) && self.logging_steps > 1 {
                     b.println(format!("step {}: {line}", m.step));
                 }
             }
             None => {
-                if m.step % self.logging_steps.max(1) == 0 {
+                if m.step.is_multiple_of(self.logging_steps.max(1)) {
                     eprintln!("step {}: {line}", m.step);
                 }
             }

@@ -55,8 +55,8 @@ pub fn score_groups(
     let jobs: Vec<(usize, usize)> = (0..groups.len())
         .flat_map(|g| (0..rewards.len()).map(move |r| (g, r)))
         .collect();
-    let results: Vec<Mutex<Option<Vec<Result<Score, RewardError>>>>> =
-        jobs.iter().map(|_| Mutex::new(None)).collect();
+    type Slot = Mutex<Option<Vec<Result<Score, RewardError>>>>;
+    let results: Vec<Slot> = jobs.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     std::thread::scope(|s| {
         for _ in 0..threads.clamp(1, jobs.len().max(1)) {

@@ -367,7 +367,9 @@ impl Trainer {
                 .map_err(io_err(&self.cfg.output_dir.join("metrics.jsonl")))?;
             obs.on_step(&m);
             all.push(m);
-            if self.step % self.cfg.save_steps.max(1) == 0 || self.step == self.cfg.max_steps {
+            if self.step.is_multiple_of(self.cfg.save_steps.max(1))
+                || self.step == self.cfg.max_steps
+            {
                 let dir = self.save_checkpoint()?;
                 obs.on_message(&format!("checkpoint {}", dir.display()));
             }
@@ -808,7 +810,7 @@ impl Trainer {
             )));
         }
         let weights = ck.file("model.safetensors");
-        crate::model::load_weights(self.policy.var_store(), &[weights.clone()])
+        crate::model::load_weights(self.policy.var_store(), std::slice::from_ref(&weights))
             .map_err(|e| TrainError::Resume(format!("{}: {e}", weights.display())))?;
         let opt_path = ck.file("optimizer.safetensors");
         let named = Tensor::read_safetensors(&opt_path)
@@ -913,7 +915,7 @@ impl Batch {
         let mut mask = vec![0f32; self.rows * c];
         let completions = groups.iter().flat_map(|g| g.completions.iter());
         for (r, (gen, total)) in completions.zip(totals).enumerate() {
-            if total.is_some() && !(mask_truncated && !gen.finished) {
+            if total.is_some() && (gen.finished || !mask_truncated) {
                 mask[r * c..r * c + gen.ids.len()]
                     .iter_mut()
                     .for_each(|m| *m = 1.0);
