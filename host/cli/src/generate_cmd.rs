@@ -83,25 +83,6 @@ pub fn resolve_model(name_or_path: &str) -> anyhow::Result<PathBuf> {
     )
 }
 
-/// End-of-sequence ids: the config's, generation_config.json's, and the
-/// tokenizer's EOS token.
-fn eos_ids(dir: &std::path::Path, model: &CausalLm, tok: &Tokenizer) -> Vec<i64> {
-    let mut ids = model.config().eos_ids();
-    if let Ok(text) = std::fs::read_to_string(dir.join("generation_config.json")) {
-        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
-            match &v["eos_token_id"] {
-                serde_json::Value::Number(n) => ids.extend(n.as_i64()),
-                serde_json::Value::Array(a) => ids.extend(a.iter().filter_map(|x| x.as_i64())),
-                _ => {}
-            }
-        }
-    }
-    ids.extend(tok.eos_token().and_then(|t| tok.token_id(t)));
-    ids.sort_unstable();
-    ids.dedup();
-    ids
-}
-
 pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     let device: Device = args.device.parse()?;
     set_threads(args.threads)?;
@@ -129,7 +110,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         temperature: args.temperature,
         top_k: args.top_k,
         top_p: args.top_p,
-        eos_ids: eos_ids(&dir, &model, &tok),
+        eos_ids: rewasm_trainer::eos_ids(&dir, model.config(), &tok),
         seed: args.seed,
     };
     let t1 = Instant::now();

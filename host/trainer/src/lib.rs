@@ -17,4 +17,4 @@ pub use device::{
 };
 pub use generate::{generate, generate_until, token_logprobs, Generated, SamplingConfig};
 pub use model::{CausalLm, KvCache, ModelConfig};
-pub use tokenizer::{Message, Tokenizer, TokenizerError};
+pub use tokenizer::{eos_ids, Message, Tokenizer, TokenizerError};

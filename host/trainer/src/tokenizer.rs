@@ -235,6 +235,25 @@ impl Tokenizer {
     }
 }
 
+/// End-of-sequence ids of a model folder: config.json's,
+/// generation_config.json's and the tokenizer's EOS token.
+pub fn eos_ids(dir: &Path, cfg: &crate::model::ModelConfig, tok: &Tokenizer) -> Vec<i64> {
+    let mut ids = cfg.eos_ids();
+    if let Ok(text) = std::fs::read_to_string(dir.join("generation_config.json")) {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+            match &v["eos_token_id"] {
+                serde_json::Value::Number(n) => ids.extend(n.as_i64()),
+                serde_json::Value::Array(a) => ids.extend(a.iter().filter_map(|x| x.as_i64())),
+                _ => {}
+            }
+        }
+    }
+    ids.extend(tok.eos_token().and_then(|t| tok.token_id(t)));
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,7 +26,7 @@ pub enum ConfigError {
 }
 
 /// Which model to train.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum ModelSpec {
     /// A model pulled with `rewasm model pull` (by name) or a Hugging Face
@@ -34,6 +34,31 @@ pub enum ModelSpec {
     Named(String),
     /// A small model initialised at random, with a character-level tokenizer.
     Scratch(ScratchModel),
+}
+
+// By hand rather than `untagged`, so a typo inside `[model]` is reported as
+// the unknown key it is, not as "did not match any variant".
+impl<'de> Deserialize<'de> for ModelSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Spec;
+        impl<'de> serde::de::Visitor<'de> for Spec {
+            type Value = ModelSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a model name or folder, or a [model] table for a scratch model")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ModelSpec, E> {
+                Ok(ModelSpec::Named(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ModelSpec, A::Error> {
+                ScratchModel::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(ModelSpec::Scratch)
+            }
+        }
+        d.deserialize_any(Spec)
+    }
 }
 
 /// A from-scratch Llama-architecture model over a character vocabulary.
@@ -553,6 +578,10 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        let e = parse(&format!("{text}num_attention_heads = 5\n")).expect_err("heads");
+        assert!(e.to_string().contains("must divide"), "{e}");
+        let e = parse(&text.replace("hidden_size", "hiden_size")).expect_err("typo");
+        assert!(e.to_string().contains("unknown field `hiden_size`"), "{e}");
         let e = parse(&format!("{text}num_attention_heads = 5\n")).expect_err("heads");
         assert!(e.to_string().contains("must divide"), "{e}");
     }

@@ -182,13 +182,18 @@ mod tests {
         (logp, adv, mask)
     }
 
-    fn value(lt: LossType, chunks: usize) -> f64 {
-        let (logp, adv, mask) = inputs();
-        let totals = StepTotals {
+    /// The step of [`inputs`]: two completions, four tokens.
+    fn two_rows(chunks: usize) -> StepTotals {
+        StepTotals {
             sequences: 2,
             tokens: 4.0,
             chunks,
-        };
+        }
+    }
+
+    fn value(lt: LossType, chunks: usize) -> f64 {
+        let (logp, adv, mask) = inputs();
+        let totals = two_rows(chunks);
         let x = ChunkInputs {
             logp: &logp,
             old_logp: None,
@@ -219,11 +224,7 @@ mod tests {
         // Row 1 (A = -2): ratio e^-0.5 = 0.61 < 0.8 -> clipped at 0.8:
         // -min(0.61 x -2, 0.8 x -2) = 1.6.
         let old = &logp - t(&[&[0.5, 0.5, 0.5, 0.5], &[-0.5, 0.0, 0.0, 0.0]]);
-        let totals = StepTotals {
-            sequences: 2,
-            tokens: 4.0,
-            chunks: 1,
-        };
+        let totals = two_rows(1);
         let x = ChunkInputs {
             logp: &logp,
             old_logp: Some(&old),
@@ -243,11 +244,7 @@ mod tests {
         // Row 0 log-ratios 0.3, -0.3, 0.6 -> mean 0.2 -> ratio e^0.2 = 1.2214
         // (inside [0.8, 1.28]); per-token loss -1.2214 on 3 tokens.
         let old = &logp - t(&[&[0.3, -0.3, 0.6, 9.0], &[0.0, 0.0, 0.0, 0.0]]);
-        let totals = StepTotals {
-            sequences: 2,
-            tokens: 4.0,
-            chunks: 1,
-        };
+        let totals = two_rows(1);
         let x = ChunkInputs {
             logp: &logp,
             old_logp: Some(&old),
@@ -270,11 +267,7 @@ mod tests {
         let zero = Tensor::zeros([2], (Kind::Float, tch::Device::Cpu));
         // ref - logp = d; k3 = e^d - d - 1. Row 0 d = 0.1 x3, row 1 d = -0.2.
         let reference = &logp + t(&[&[0.1, 0.1, 0.1, 5.0], &[-0.2, 0.0, 0.0, 0.0]]);
-        let totals = StepTotals {
-            sequences: 2,
-            tokens: 4.0,
-            chunks: 1,
-        };
+        let totals = two_rows(1);
         let x = ChunkInputs {
             logp: &logp,
             old_logp: None,
@@ -297,11 +290,7 @@ mod tests {
     fn gradient_is_minus_advantage_at_ratio_one() {
         let (logp, adv, mask) = inputs();
         let logp = logp.set_requires_grad(true);
-        let totals = StepTotals {
-            sequences: 2,
-            tokens: 4.0,
-            chunks: 1,
-        };
+        let totals = two_rows(1);
         let x = ChunkInputs {
             logp: &logp,
             old_logp: None,

@@ -155,25 +155,6 @@ fn scratch_config(s: &ScratchModel, vocab: usize) -> serde_json::Value {
     })
 }
 
-/// End-of-sequence ids of a model folder: config.json's,
-/// generation_config.json's and the tokenizer's EOS token.
-pub fn eos_ids(dir: &Path, cfg: &ModelConfig, tok: &Tokenizer) -> Vec<i64> {
-    let mut ids = cfg.eos_ids();
-    if let Ok(text) = std::fs::read_to_string(dir.join("generation_config.json")) {
-        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
-            match &v["eos_token_id"] {
-                serde_json::Value::Number(n) => ids.extend(n.as_i64()),
-                serde_json::Value::Array(a) => ids.extend(a.iter().filter_map(|x| x.as_i64())),
-                _ => {}
-            }
-        }
-    }
-    ids.extend(tok.eos_token().and_then(|t| tok.token_id(t)));
-    ids.sort_unstable();
-    ids.dedup();
-    ids
-}
-
 /// A mixing of the run seed with step and round, so every generation round
 /// has its own reproducible stream (and resuming needs no RNG state).
 fn round_seed(seed: u64, step: u64, round: usize) -> i64 {
@@ -216,7 +197,7 @@ impl Trainer {
                         files.push((name.to_string(), text));
                     }
                 }
-                let eos = eos_ids(dir, policy.config(), &tok);
+                let eos = crate::tokenizer::eos_ids(dir, policy.config(), &tok);
                 let pad = eos.first().copied().unwrap_or(0);
                 (policy, tok, files, eos, pad)
             }
