@@ -36,13 +36,39 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 # PyTorch for tch. The stamp makes the fast path a file test, not an import.
+# On a machine with an NVIDIA driver the full wheel is installed with its CUDA
+# 13 libraries (4.6 GB). Without one, only the wheel itself plus the two CUDA
+# runtime pieces that libtorch_cpu.so links against (1.3 GB): tch then builds
+# CPU-only, and a binary built so still finds CUDA at run time where the full
+# libraries are on its library path (see host/trainer/build.rs).
+# REWASM_TORCH=cpu|cuda overrides the guess.
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 torch_version=2.11.0
-if [ -z "${LIBTORCH:-}" ] && [ ! -f "$root/.venv/.torch-$torch_version" ]; then
-  echo "setup: installing torch==$torch_version into .venv (about 1 minute, 4.6 GB)"
+cpu_extras=(nvidia-cuda-runtime==13.0.96 nvidia-cuda-cupti==13.0.85)
+flavour=${REWASM_TORCH:-auto}
+if [ "$flavour" = auto ]; then
+  flavour=cpu
+  if [ -e /proc/driver/nvidia/version ] || command -v nvidia-smi >/dev/null 2>&1; then
+    flavour=cuda
+  fi
+fi
+case "$flavour" in
+  cpu | cuda) ;;
+  *) echo "setup: REWASM_TORCH must be cpu or cuda, not '$flavour'" >&2; exit 1 ;;
+esac
+full_stamp="$root/.venv/.torch-$torch_version"
+cpu_stamp="$root/.venv/.torch-$torch_version-cpu"
+if [ -z "${LIBTORCH:-}" ] && [ ! -f "$full_stamp" ] &&
+  { [ "$flavour" = cuda ] || [ ! -f "$cpu_stamp" ]; }; then
   python3 -m venv "$root/.venv"
-  "$root/.venv/bin/pip" install -q "torch==$torch_version"
-  torch_dir=$("$root/.venv/bin/python" -c 'import torch, os; print(os.path.dirname(torch.__file__))' 2>/dev/null)
-  ln -sfn "$torch_dir" "$root/.venv/torch"
-  touch "$root/.venv/.torch-$torch_version"
+  if [ "$flavour" = cuda ]; then
+    echo "setup: installing torch==$torch_version with CUDA into .venv (about 1 minute, 4.6 GB)"
+    "$root/.venv/bin/pip" install -q "torch==$torch_version"
+  else
+    echo "setup: installing torch==$torch_version, CPU part, into .venv (about 30 s, 1.3 GB)"
+    "$root/.venv/bin/pip" install -q --no-deps "torch==$torch_version" "${cpu_extras[@]}"
+  fi
+  site=$("$root/.venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  ln -sfn "$site/torch" "$root/.venv/torch"
+  if [ "$flavour" = cuda ]; then touch "$full_stamp"; else touch "$cpu_stamp"; fi
 fi

@@ -54,7 +54,28 @@ impl fmt::Display for Device {
 }
 
 /// Whether libtorch can use a CUDA GPU in this process.
+///
+/// A binary built against a CPU-only install does not link
+/// `libtorch_cuda.so` (see build.rs); the first call then loads it from the
+/// library path (LD_LIBRARY_PATH or the binary's RUNPATH), which registers
+/// libtorch's CUDA backend when the library and its CUDA dependencies are
+/// there. Where they are not, CUDA is simply unavailable.
 pub fn cuda_available() -> bool {
+    static LOADED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    if tch::Cuda::is_available() {
+        return true;
+    }
+    LOADED.get_or_init(|| {
+        // SAFETY: dlopen with a constant, NUL-terminated name; the handle is
+        // kept for the life of the process (libtorch's CUDA backend stays
+        // registered), so it is never closed.
+        unsafe {
+            libc::dlopen(
+                c"libtorch_cuda.so".as_ptr(),
+                libc::RTLD_NOW | libc::RTLD_GLOBAL,
+            );
+        }
+    });
     tch::Cuda::is_available()
 }
 
