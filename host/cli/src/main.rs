@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_decode;
+mod demo;
 mod generate_cmd;
 mod input;
 mod inspect;
@@ -28,6 +29,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// GRPO on SmolLM2-135M-Instruct with the built-in rewards on a bundled
+    /// arithmetic task (pulls the model on first use; ~10 min on 2 CPU cores).
+    Demo(demo::DemoArgs),
     /// Score a JSONL of completions with the rewards of a reward-set file.
     Score(score::ScoreArgs),
     /// Show a reward component's name, version, WIT version, config schema,
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
         Command::Bench(cmd) => bench::run(cmd).map(|_| ExitCode::SUCCESS),
         Command::Model(cmd) => model_cmd::run(cmd).map(|_| ExitCode::SUCCESS),
         Command::Generate(args) => generate_cmd::run(args).map(|_| ExitCode::SUCCESS),
+        Command::Demo(args) => demo::run(args).map(|_| ExitCode::SUCCESS),
         Command::Train(args) => train_cmd::run(args).map(|_| ExitCode::SUCCESS),
         Command::Plot(args) => plot::run(args).map(|_| ExitCode::SUCCESS),
     };

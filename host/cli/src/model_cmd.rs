@@ -77,39 +77,60 @@ fn is_converted(dir: &Path) -> bool {
 }
 
 fn pull(args: &PullArgs) -> Result<()> {
-    let Some(model) = catalog::find(&args.name) else {
+    let out = pull_model(
+        &args.name,
+        args.force,
+        !args.no_progress,
+        args.python.clone(),
+        true,
+    )?;
+    println!("{}", out.display());
+    Ok(())
+}
+
+/// The folder of the known model `name`, pulled first if it is not there
+/// yet (with progress bars when `show_progress`).
+pub fn ensure_pulled(name: &str, show_progress: bool) -> Result<PathBuf> {
+    pull_model(name, false, show_progress, None, false)
+}
+
+fn pull_model(
+    name: &str,
+    force: bool,
+    show_progress: bool,
+    python: Option<String>,
+    say_if_present: bool,
+) -> Result<PathBuf> {
+    let Some(model) = catalog::find(name) else {
         bail!(
             "unknown model {:?}; known models: {}",
-            args.name,
+            name,
             catalog::names()
         );
     };
     let home = rewasm_runtime::rewasm_home();
     let out = home.join("models").join(model.name);
-    if is_converted(&out) && !args.force {
-        eprintln!(
-            "{} is already pulled (use --force to convert it again)",
-            model.name
-        );
-        println!("{}", out.display());
-        return Ok(());
+    if is_converted(&out) && !force {
+        if say_if_present {
+            eprintln!(
+                "{} is already pulled (use --force to convert it again)",
+                model.name
+            );
+        }
+        return Ok(out);
     }
-    let python = args
-        .python
-        .clone()
+    let python = python
         .or_else(|| {
             std::env::var("REWASM_PYTHON")
                 .ok()
                 .filter(|p| !p.is_empty())
         })
         .unwrap_or_else(|| "python3".to_owned());
-    let bars = Bars::new(!args.no_progress);
+    let bars = Bars::new(show_progress);
     let gguf = fetch::gguf(&python, &home.join("downloads"), model, &bars)
         .with_context(|| format!("cannot pull {}", model.name))?;
-    convert(&gguf, &out, args.force, &bars)
-        .with_context(|| format!("cannot pull {}", model.name))?;
-    println!("{}", out.display());
-    Ok(())
+    convert(&gguf, &out, force, &bars).with_context(|| format!("cannot pull {}", model.name))?;
+    Ok(out)
 }
 
 fn import(args: &ImportArgs) -> Result<()> {

@@ -322,9 +322,18 @@ impl TrainConfig {
             message: e.to_string(),
         })?;
         let base = path.parent().unwrap_or(Path::new(""));
+        // `.` parts are dropped, so `output_dir = "."` names the run
+        // file's own folder as `runs/demo`, not `runs/demo/.`.
         let resolve = |p: &mut PathBuf| {
             if p.is_relative() {
                 *p = base.join(&*p);
+            }
+            *p = p
+                .components()
+                .filter(|c| !matches!(c, std::path::Component::CurDir))
+                .collect();
+            if p.as_os_str().is_empty() {
+                *p = PathBuf::from(".");
             }
         };
         resolve(&mut cfg.rewards);
