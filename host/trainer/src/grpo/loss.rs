@@ -136,8 +136,10 @@ pub fn completion_logprobs(
 ) -> (Tensor, Tensor) {
     let total = ids.size()[1];
     let comp = total - prompt_len;
-    let logits = model.forward(ids, attention_mask, None);
-    let logits = logits.narrow(1, prompt_len - 1, comp);
+    // Only the positions that predict completion tokens go through the
+    // output projection: the prompt's logits would be computed and dropped.
+    let hidden = model.hidden_states(ids, attention_mask, None);
+    let logits = model.logits(&hidden.narrow(1, prompt_len - 1, comp));
     let logits = if temperature != 1.0 {
         logits / temperature
     } else {

@@ -275,10 +275,29 @@ impl CausalLm {
     /// (left) padding; positions count real tokens only, so a padded row
     /// sees the same positions as the same row alone. With a cache, `ids`
     /// continue what it holds and are appended to it.
+    pub fn forward(
+        &self,
+        ids: &Tensor,
+        attention_mask: &Tensor,
+        cache: Option<&mut KvCache>,
+    ) -> Tensor {
+        self.logits(&self.hidden_states(ids, attention_mask, cache))
+    }
+
+    /// Logits (f32) of final hidden states `[.., hidden]` from
+    /// [`hidden_states`](Self::hidden_states): the output projection alone,
+    /// so a caller that needs some positions only projects those.
+    pub fn logits(&self, hidden: &Tensor) -> Tensor {
+        let head = self.lm_head.as_ref().unwrap_or(&self.embed);
+        hidden.matmul(&head.tr()).to_kind(Kind::Float)
+    }
+
+    /// The final (normed) hidden states `[batch, new, hidden]`: everything
+    /// [`forward`](Self::forward) does but the output projection.
     // `x = x + h`, not `x += h`: an in-place add would overwrite a tensor
     // autograd saved for the backward pass.
     #[allow(clippy::assign_op_pattern)]
-    pub fn forward(
+    pub fn hidden_states(
         &self,
         ids: &Tensor,
         attention_mask: &Tensor,
@@ -321,9 +340,7 @@ impl CausalLm {
                 .down
                 .forward(&(m.gate.forward(&n).silu() * m.up.forward(&n)));
         }
-        let x = self.norm.forward(&x);
-        let head = self.lm_head.as_ref().unwrap_or(&self.embed);
-        x.matmul(&head.tr()).to_kind(Kind::Float)
+        self.norm.forward(&x)
     }
 
     /// cos and sin `[batch, 1, new, head_dim]` for positions `[batch, new]`.
