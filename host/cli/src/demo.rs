@@ -129,24 +129,6 @@ fn quarters(
     (mean(&rows[..q]), mean(&rows[rows.len() - q..]))
 }
 
-/// The step rows of a metrics.jsonl (event rows such as `resume` skipped).
-fn read_metrics(path: &Path) -> anyhow::Result<Vec<StepMetrics>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut rows = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let bad = || format!("{}:{}: not a metrics row", path.display(), i + 1);
-        if line.trim().is_empty() {
-            continue;
-        }
-        let v: serde_json::Value = serde_json::from_str(line).with_context(bad)?;
-        if v.get("event").is_none() {
-            rows.push(serde_json::from_value(v).with_context(bad)?);
-        }
-    }
-    Ok(rows)
-}
-
 fn fmt(v: Option<f64>) -> String {
     v.map_or("-".into(), |v| format!("{v:+.3}"))
 }
@@ -176,7 +158,6 @@ pub fn summary(rows: &[StepMetrics]) -> String {
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
-    crate::generate_cmd::set_threads(args.threads)?;
     let device = pick_device(&args.device)?;
     let out = args
         .output_dir
@@ -206,7 +187,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     );
     let (trainer, _) = train(cfg, args.resume, !args.no_progress)?;
     let metrics = trainer.metrics_path().to_path_buf();
-    let rows = read_metrics(&metrics)?;
+    let rows = rewasm_trainer::grpo::metrics::read_steps(&metrics)
+        .with_context(|| format!("reading {}", metrics.display()))?;
     let plot = out.join("curves.png");
     crate::plot::plot_file(&metrics, &plot)?;
     let checkpoint = rewasm_trainer::checkpoint::latest(&out)?

@@ -120,6 +120,30 @@ impl MetricsLog {
     }
 }
 
+/// The step rows of a `metrics.jsonl`, in file order; event rows such as
+/// `{"event": "resume", ...}` are skipped. A line that is not a step row is
+/// an error naming the file and line.
+pub fn read_steps(path: &Path) -> std::io::Result<Vec<StepMetrics>> {
+    let text = std::fs::read_to_string(path)?;
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = |e: serde_json::Error| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{}:{}: not a metrics row: {e}", path.display(), i + 1),
+            )
+        };
+        let v: serde_json::Value = serde_json::from_str(line).map_err(bad)?;
+        if v.get("event").is_none() {
+            rows.push(serde_json::from_value(v).map_err(bad)?);
+        }
+    }
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +166,54 @@ mod tests {
         assert!(std::fs::read_to_string(&p)
             .expect("read")
             .ends_with("{\"step\":3}\n"));
+    }
+
+    #[test]
+    fn read_steps_skips_events_and_names_a_bad_line() {
+        let row = StepMetrics {
+            step: 1,
+            reward_mean: Some(0.5),
+            reward_std: Some(0.1),
+            rewards: BTreeMap::new(),
+            kl: 0.0,
+            loss: 0.0,
+            clip_fraction: 0.0,
+            entropy: 0.0,
+            completion_length_mean: 3.0,
+            completion_length_max: 4,
+            truncated_fraction: 0.0,
+            zero_variance_fraction: 0.0,
+            tokens_per_s: 1.0,
+            step_s: 1.0,
+            generation_s: 0.5,
+            reward_s: 0.1,
+            reward_wait_s: 0.0,
+            train_s: 0.4,
+            lr: 1e-5,
+            grad_norm: 1.0,
+            rounds: 1,
+            reward_sha256: BTreeMap::new(),
+        };
+        let p = std::env::temp_dir().join(format!("rewasm-steps-{}.jsonl", std::process::id()));
+        let mut second = row.clone();
+        second.step = 2;
+        let line = |m: &StepMetrics| serde_json::to_string(m).expect("json");
+        std::fs::write(
+            &p,
+            format!(
+                "{}\n{{\"event\":\"resume\",\"step\":1}}\n\n{}\n",
+                line(&row),
+                line(&second)
+            ),
+        )
+        .expect("write");
+        assert_eq!(read_steps(&p).expect("read"), vec![row.clone(), second]);
+        std::fs::write(&p, format!("{}\n{{\"step\": \"x\"}}\n", line(&row))).expect("write");
+        let e = read_steps(&p).expect_err("bad row").to_string();
+        assert!(
+            e.contains(&format!("{}:2: not a metrics row", p.display())),
+            "{e}"
+        );
+        let _ = std::fs::remove_file(&p);
     }
 }
