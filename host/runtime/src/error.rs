@@ -88,4 +88,15 @@ pub enum Error {
     /// wasmtime could not be set up.
     #[error("engine: {0}")]
     Engine(String),
+    /// A module store file is damaged.
+    #[error("{path}: {message}")]
+    Store {
+        /// The stored file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A digest is not 64 hex digits.
+    #[error("`{0}` is not a sha256 digest (64 hex digits)")]
+    BadDigest(String),
 }

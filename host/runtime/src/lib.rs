@@ -17,6 +17,7 @@ mod plugin;
 mod quarantine;
 mod reward_set;
 mod source;
+mod store;
 mod wasi;
 
 pub use cache::ComponentCache;
@@ -28,6 +29,7 @@ pub use plugin::{InstanceMode, Plugin, PluginInfo, PluginOptions};
 pub use quarantine::QuarantinePolicy;
 pub use reward_set::{Reward, RewardSet, RewardSetFile, RewardSpec, RewardStats, ScoredRow};
 pub use source::{builtin_names, ModuleSource};
+pub use store::ModuleStore;
 
 pub use rewasm_api::{ErrorKind, RewardError, RewardFn, Sample, Score};
 
