@@ -61,7 +61,7 @@ pub fn load_rewards(path: &std::path::Path) -> anyhow::Result<Vec<TrainReward>> 
             name: r.spec.name.clone(),
             weight: r.spec.weight,
             digest: r.plugin.digest().to_string(),
-            reward: Arc::new(r.plugin) as Arc<dyn RewardFn>,
+            reward: r as Arc<dyn RewardFn>,
         })
         .collect())
 }

@@ -99,4 +99,40 @@ pub enum Error {
     /// A digest is not 64 hex digits.
     #[error("`{0}` is not a sha256 digest (64 hex digits)")]
     BadDigest(String),
+    /// `plugin = "sha256:..."` names a module no store holds.
+    #[error("module sha256:{digest} is in none of the module stores ({stores})")]
+    NotStored {
+        /// The digest asked for.
+        digest: String,
+        /// The stores searched.
+        stores: String,
+    },
+    /// A module's digest is not the one the lock file pins.
+    #[error("{lock}: reward `{reward}` is locked to sha256 {expected}, but its module is {found}")]
+    Drift {
+        /// The lock file.
+        lock: PathBuf,
+        /// The reward.
+        reward: String,
+        /// The pinned digest.
+        expected: String,
+        /// The digest of the module found.
+        found: String,
+    },
+    /// `--locked` cannot be honoured (no lock file, reward missing from it).
+    #[error("{lock}: {message}")]
+    Locked {
+        /// The lock file.
+        lock: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A module was refused by vetting (capabilities, test vectors).
+    #[error("reward `{reward}`: vetting refused the module: {message}")]
+    Vet {
+        /// The reward.
+        reward: String,
+        /// Why.
+        message: String,
+    },
 }

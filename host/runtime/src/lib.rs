@@ -12,6 +12,8 @@ mod capability;
 mod engine;
 mod error;
 mod limits;
+mod live;
+mod lock;
 mod output;
 mod plugin;
 mod quarantine;
@@ -25,9 +27,14 @@ pub use capability::{Capability, Grants};
 pub use engine::{EngineOptions, RewardEngine};
 pub use error::Error;
 pub use limits::SandboxLimits;
+pub use live::{Change, LiveOptions, LiveRewardSet, SwapEvent, Version};
+pub use lock::{LockFile, LockedReward, LOCK_VERSION};
 pub use plugin::{InstanceMode, Plugin, PluginInfo, PluginOptions};
 pub use quarantine::QuarantinePolicy;
-pub use reward_set::{Reward, RewardSet, RewardSetFile, RewardSpec, RewardStats, ScoredRow};
+pub use reward_set::{
+    load_reward, load_reward_bytes, LoadContext, Reward, RewardSet, RewardSetFile, RewardSpec,
+    RewardStats, ScoredRow,
+};
 pub use source::{builtin_names, ModuleSource};
 pub use store::ModuleStore;
 

@@ -3,12 +3,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use rewasm_api::{RewardError, Sample, Score};
+use rewasm_api::{RewardError, RewardFn, Sample, Score};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Capability, Error, Grants, InstanceMode, ModuleSource, Plugin, PluginOptions, QuarantinePolicy,
-    RewardEngine, SandboxLimits,
+    Capability, Error, Grants, InstanceMode, ModuleSource, ModuleStore, Plugin, PluginOptions,
+    QuarantinePolicy, RewardEngine, SandboxLimits,
 };
 
 /// A reward-set file as written (TOML).
@@ -137,9 +137,18 @@ pub struct Reward {
     pub plugin: Plugin,
 }
 
+impl RewardFn for Reward {
+    fn name(&self) -> &str {
+        &self.spec.name
+    }
+    fn score(&self, samples: &[Sample]) -> Vec<Result<Score, RewardError>> {
+        self.plugin.score_batch(samples)
+    }
+}
+
 /// The rewards of a run, loaded and ready to score in parallel.
 pub struct RewardSet {
-    rewards: Vec<Reward>,
+    rewards: Vec<Arc<Reward>>,
     batch_size: usize,
     path: PathBuf,
 }
@@ -151,6 +160,95 @@ pub struct ScoredRow {
     pub rewards: Vec<(String, Result<Score, RewardError>)>,
     /// Weighted sum; `None` when a reward with non-zero weight failed.
     pub total: Option<f64>,
+}
+
+/// Where and how the rewards of a set are loaded.
+#[derive(Debug, Clone)]
+pub struct LoadContext {
+    /// The reward-set file (for messages).
+    pub path: PathBuf,
+    /// The folder relative plugin paths are resolved in.
+    pub base: PathBuf,
+    /// Fresh instance per call, or reuse.
+    pub mode: InstanceMode,
+    /// When repeated failures pause a plugin.
+    pub quarantine: QuarantinePolicy,
+    /// Where `sha256:<hex>` plugins are looked up, in order.
+    pub stores: Vec<ModuleStore>,
+}
+
+impl LoadContext {
+    /// The defaults for the set file `path`: fresh instances, the default
+    /// quarantine, the user's module store.
+    pub fn for_file(path: &Path) -> Self {
+        LoadContext {
+            path: path.to_path_buf(),
+            base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            mode: InstanceMode::Fresh,
+            quarantine: QuarantinePolicy::default(),
+            stores: vec![ModuleStore::default_location()],
+        }
+    }
+
+    fn invalid(&self, reward: &str, message: String) -> Error {
+        Error::RewardSetInvalid {
+            path: self.path.clone(),
+            reward: reward.to_string(),
+            message,
+        }
+    }
+
+    /// Resolves a spec's plugin to its source.
+    pub fn resolve(&self, plugin: &str) -> Result<ModuleSource, Error> {
+        ModuleSource::resolve_in(plugin, &self.base, &self.stores)
+    }
+}
+
+/// Loads one reward: resolves and reads its module, checks its `sha256`
+/// pin, compiles (or takes from the cache), links and configures it.
+pub fn load_reward(
+    engine: &Arc<RewardEngine>,
+    spec: RewardSpec,
+    ctx: &LoadContext,
+) -> Result<Reward, Error> {
+    let source = ctx.resolve(&spec.plugin)?;
+    let bytes = source.bytes()?;
+    load_reward_bytes(engine, spec, &source.origin(), &bytes, ctx)
+}
+
+/// [`load_reward`] for bytes already read (`origin` names them).
+pub fn load_reward_bytes(
+    engine: &Arc<RewardEngine>,
+    spec: RewardSpec,
+    origin: &str,
+    bytes: &[u8],
+    ctx: &LoadContext,
+) -> Result<Reward, Error> {
+    if let Some(pin) = &spec.sha256 {
+        let got = crate::cache::sha256_hex(bytes);
+        if !got.eq_ignore_ascii_case(pin) {
+            return Err(ctx.invalid(
+                &spec.name,
+                format!("sha256 pin mismatch: the module has {got}, the set pins {pin}"),
+            ));
+        }
+    }
+    let config_json = serde_json::to_string(&spec.config)
+        .map_err(|e| ctx.invalid(&spec.name, format!("config cannot be converted to JSON: {e}")))?;
+    let plugin = Plugin::load_with(
+        engine,
+        &spec.name,
+        origin,
+        bytes,
+        PluginOptions {
+            limits: spec.limits,
+            grants: Grants::new(spec.capabilities.iter().copied()),
+            config_json,
+            mode: ctx.mode,
+            quarantine: ctx.quarantine,
+        },
+    )?;
+    Ok(Reward { spec, plugin })
 }
 
 impl RewardSet {
@@ -172,74 +270,67 @@ impl RewardSet {
         quarantine: QuarantinePolicy,
     ) -> Result<Self, Error> {
         let file = RewardSetFile::read(path)?;
-        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Self::from_file(engine, file, &base, path, mode, quarantine)
+        let ctx = LoadContext {
+            mode,
+            quarantine,
+            ..LoadContext::for_file(path)
+        };
+        Self::from_file(engine, file, &ctx)
     }
 
-    /// Loads the plugins of an already-parsed file; `base` resolves relative
-    /// plugin paths.
+    /// Loads the plugins of an already-parsed file.
     pub fn from_file(
         engine: &Arc<RewardEngine>,
         file: RewardSetFile,
-        base: &Path,
-        path: &Path,
-        mode: InstanceMode,
-        quarantine: QuarantinePolicy,
+        ctx: &LoadContext,
     ) -> Result<Self, Error> {
         // Plugins compile in parallel; the first error (in file order) wins.
         let loaded: Vec<Result<Reward, Error>> = file
             .reward
             .into_par_iter()
-            .map(|spec| {
-                let source = ModuleSource::resolve(&spec.plugin, base)?;
-                let bytes = source.bytes()?;
-                if let Some(pin) = &spec.sha256 {
-                    let got = crate::cache::sha256_hex(&bytes);
-                    if !got.eq_ignore_ascii_case(pin) {
-                        return Err(Error::RewardSetInvalid {
-                            path: path.to_path_buf(),
-                            reward: spec.name.clone(),
-                            message: format!("sha256 pin mismatch: file has {got}, set pins {pin}"),
-                        });
-                    }
-                }
-                let config_json =
-                    serde_json::to_string(&spec.config).map_err(|e| Error::RewardSetInvalid {
-                        path: path.to_path_buf(),
-                        reward: spec.name.clone(),
-                        message: format!("config cannot be converted to JSON: {e}"),
-                    })?;
-                let plugin = Plugin::load_with(
-                    engine,
-                    &spec.name,
-                    &source.origin(),
-                    &bytes,
-                    PluginOptions {
-                        limits: spec.limits,
-                        grants: Grants::new(spec.capabilities.iter().copied()),
-                        config_json,
-                        mode,
-                        quarantine,
-                    },
-                )?;
-                Ok(Reward { spec, plugin })
-            })
+            .map(|spec| load_reward(engine, spec, ctx))
             .collect();
-        let rewards = loaded.into_iter().collect::<Result<Vec<_>, _>>()?;
+        let rewards = loaded
+            .into_iter()
+            .map(|r| r.map(Arc::new))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(RewardSet {
             rewards,
             batch_size: file.batch_size,
-            path: path.to_path_buf(),
+            path: ctx.path.clone(),
         })
     }
 
+    /// A set of rewards already loaded (a live set's versions share the
+    /// rewards that did not change).
+    pub fn from_rewards(rewards: Vec<Arc<Reward>>, batch_size: usize, path: &Path) -> Self {
+        RewardSet {
+            rewards,
+            batch_size,
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// Samples per call for ungrouped rows.
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// `(name, sha256)` of every reward, in set order.
+    pub fn digests(&self) -> Vec<(String, String)> {
+        self.rewards
+            .iter()
+            .map(|r| (r.spec.name.clone(), r.plugin.digest().to_string()))
+            .collect()
+    }
+
     /// The rewards, in file order.
-    pub fn rewards(&self) -> &[Reward] {
+    pub fn rewards(&self) -> &[Arc<Reward>] {
         &self.rewards
     }
 
     /// The rewards, taken out of the set (the trainer holds each on its own).
-    pub fn into_rewards(self) -> Vec<Reward> {
+    pub fn into_rewards(self) -> Vec<Arc<Reward>> {
         self.rewards
     }
 

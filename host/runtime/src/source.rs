@@ -1,6 +1,6 @@
 use std::path::{Path, PathBuf};
 
-use crate::Error;
+use crate::{Error, ModuleStore};
 
 /// Where a reward's component bytes come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,12 +9,44 @@ pub enum ModuleSource {
     Builtin(&'static str),
     /// A `.wasm` component file.
     File(PathBuf),
+    /// A module of a [`ModuleStore`], named `sha256:<hex>` in a reward set.
+    Stored {
+        /// Its sha256.
+        digest: String,
+        /// The store file holding it.
+        path: PathBuf,
+    },
 }
 
 impl ModuleSource {
     /// Resolves `plugin = "..."`: a built-in name first, else a path relative
     /// to `base_dir` (the reward-set file's directory).
     pub fn resolve(plugin: &str, base_dir: &Path) -> Result<Self, Error> {
+        Self::resolve_in(plugin, base_dir, &[ModuleStore::default_location()])
+    }
+
+    /// Like [`ModuleSource::resolve`]; `sha256:<hex>` is looked up in
+    /// `stores`, in order.
+    pub fn resolve_in(plugin: &str, base_dir: &Path, stores: &[ModuleStore]) -> Result<Self, Error> {
+        if let Some(hex) = plugin.strip_prefix("sha256:") {
+            crate::store::check_digest(hex)?;
+            let digest = hex.to_ascii_lowercase();
+            return stores
+                .iter()
+                .find(|s| s.contains(&digest))
+                .map(|s| ModuleSource::Stored {
+                    path: s.path(&digest),
+                    digest: digest.clone(),
+                })
+                .ok_or_else(|| Error::NotStored {
+                    digest,
+                    stores: stores
+                        .iter()
+                        .map(|s| s.dir().display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+        }
         if let Some(name) = builtin_names().into_iter().find(|n| *n == plugin) {
             return Ok(ModuleSource::Builtin(name));
         }
@@ -39,6 +71,28 @@ impl ModuleSource {
                         cause,
                     })
             }
+            ModuleSource::Stored { digest, path } => {
+                let bytes = std::fs::read(path).map_err(|cause| Error::Io {
+                    path: path.clone(),
+                    cause,
+                })?;
+                let found = crate::cache::sha256_hex(&bytes);
+                if found != *digest {
+                    return Err(Error::Store {
+                        path: path.clone(),
+                        message: format!("the file's bytes hash to {found}, not to its name"),
+                    });
+                }
+                Ok(std::borrow::Cow::Owned(bytes))
+            }
+        }
+    }
+
+    /// The file the bytes are read from, if any (watched for changes).
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            ModuleSource::File(p) => Some(p),
+            _ => None,
         }
     }
 
@@ -47,6 +101,7 @@ impl ModuleSource {
         match self {
             ModuleSource::Builtin(n) => format!("builtin:{n}"),
             ModuleSource::File(p) => p.display().to_string(),
+            ModuleSource::Stored { digest, .. } => format!("sha256:{digest}"),
         }
     }
 }
