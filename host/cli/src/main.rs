@@ -9,6 +9,7 @@ mod input;
 mod inspect;
 mod model_cmd;
 mod plot;
+mod reward_cmd;
 mod score;
 mod train_cmd;
 
@@ -55,6 +56,12 @@ enum Command {
     Train(train_cmd::TrainArgs),
     /// Draw reward, KL and length curves from a metrics.jsonl as a PNG.
     Plot(plot::PlotArgs),
+    /// Change the rewards of a running training run.
+    #[command(subcommand)]
+    Reward(reward_cmd::RewardCommand),
+    /// Pin every reward module of a reward set by sha256 in SET.lock
+    /// (`--locked` on train and score refuses any drift).
+    Lock(reward_cmd::LockArgs),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +75,8 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args).map(|_| ExitCode::SUCCESS),
         Command::Train(args) => train_cmd::run(args).map(|_| ExitCode::SUCCESS),
         Command::Plot(args) => plot::run(args).map(|_| ExitCode::SUCCESS),
+        Command::Reward(cmd) => reward_cmd::run(cmd),
+        Command::Lock(args) => reward_cmd::lock(args),
     };
     match result {
         Ok(code) => code,

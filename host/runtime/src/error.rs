@@ -129,7 +129,7 @@ pub enum Error {
     },
     /// A module was refused by vetting (capabilities, test vectors).
     #[error("reward `{reward}`: vetting refused the module: {message}")]
-    Vet {
+    VetRefused {
         /// The reward.
         reward: String,
         /// Why.

@@ -548,7 +548,7 @@ impl Inner {
         }
         if !missing.is_empty() {
             let names: Vec<&str> = missing.iter().map(|c| c.as_str()).collect();
-            return Err(Error::Vet {
+            return Err(Error::VetRefused {
                 reward: name,
                 message: format!(
                     "the module asks for capabilities the set does not grant: {}",

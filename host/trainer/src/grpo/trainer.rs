@@ -90,8 +90,34 @@ struct TrainerState {
     seed: u64,
     sampler: PromptSampler,
     reward_sha256: BTreeMap<String, String>,
+    /// What the reward provider needs to serve the same rewards again on
+    /// resume (for rewasm: the reward set with its modules named by digest).
+    #[serde(default)]
+    reward_set: Option<serde_json::Value>,
     dataset_rows: usize,
     config: TrainConfig,
+}
+
+/// A new reward set, taken at a step boundary.
+#[derive(Debug)]
+pub struct RewardUpdate {
+    /// The rewards from the next step on.
+    pub rewards: Vec<TrainReward>,
+    /// Saved in checkpoints from now on (see [`checkpoint_reward_state`]).
+    pub state: Option<serde_json::Value>,
+}
+
+/// The reward state saved in the newest verified checkpoint of
+/// `output_dir`, if there is one and it has a reward state.
+pub fn checkpoint_reward_state(output_dir: &Path) -> Result<Option<serde_json::Value>, TrainError> {
+    let Some(ck) = checkpoint::latest_verified(output_dir)? else {
+        return Ok(None);
+    };
+    let path = ck.file("trainer_state.json");
+    let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
+    let state: TrainerState = serde_json::from_str(&text)
+        .map_err(|e| TrainError::Resume(format!("{}: {e}", path.display())))?;
+    Ok(state.reward_set)
 }
 
 /// Hooks for progress display.
@@ -100,6 +126,11 @@ pub trait TrainObserver {
     fn on_step(&mut self, _metrics: &StepMetrics) {}
     /// A line worth showing (checkpoint written, resumed, warnings).
     fn on_message(&mut self, _message: &str) {}
+    /// At the boundary before step `next_step`: new rewards to use from
+    /// that step on, if the reward set changed (hot swap).
+    fn before_step(&mut self, _next_step: u64) -> Option<RewardUpdate> {
+        None
+    }
 }
 
 /// An observer that shows nothing.
@@ -122,6 +153,7 @@ pub struct Trainer {
     sampler: PromptSampler,
     opt: AdamW,
     rewards: Vec<TrainReward>,
+    reward_state: Option<serde_json::Value>,
     step: u64,
     metrics: MetricsLog,
     device: Device,
@@ -275,6 +307,7 @@ impl Trainer {
             sampler,
             opt,
             rewards,
+            reward_state: None,
             step: 0,
             metrics: MetricsLog::open(&metrics_path).map_err(io_err(&metrics_path))?,
             device,
@@ -330,6 +363,12 @@ impl Trainer {
         self.rewards = rewards;
     }
 
+    /// Sets what checkpoints save about the rewards (see
+    /// [`checkpoint_reward_state`]).
+    pub fn set_reward_state(&mut self, state: Option<serde_json::Value>) {
+        self.reward_state = state;
+    }
+
     fn digests(&self) -> BTreeMap<String, String> {
         self.rewards
             .iter()
@@ -342,6 +381,14 @@ impl Trainer {
     pub fn run(&mut self, obs: &mut dyn TrainObserver) -> Result<Vec<StepMetrics>, TrainError> {
         let mut all = Vec::new();
         while self.step < self.cfg.max_steps {
+            if let Some(update) = obs.before_step(self.step + 1) {
+                if update.rewards.is_empty() {
+                    obs.on_message("reward update with no rewards ignored");
+                } else {
+                    self.rewards = update.rewards;
+                    self.reward_state = update.state;
+                }
+            }
             let m = self.train_step()?;
             self.metrics
                 .append(&m)
@@ -738,6 +785,7 @@ impl Trainer {
             seed: self.cfg.seed,
             sampler: self.sampler.clone(),
             reward_sha256: self.digests(),
+            reward_set: self.reward_state.clone(),
             dataset_rows: self.data.len(),
             config: self.cfg.clone(),
         };
