@@ -135,4 +135,7 @@ pub enum Error {
         /// Why.
         message: String,
     },
+    /// A signature or key was refused (see [`crate::SignatureError`]).
+    #[error(transparent)]
+    Signature(#[from] crate::SignatureError),
 }

@@ -18,6 +18,7 @@ mod output;
 mod plugin;
 mod quarantine;
 mod reward_set;
+mod sign;
 mod source;
 mod store;
 mod wasi;
@@ -36,6 +37,10 @@ pub use reward_set::{
     RewardStats, ScoredRow,
 };
 pub use source::{builtin_names, ModuleSource};
+pub use sign::{
+    read_trusted_keys, signature_path, trusted_keys_from_user_config, verify_module,
+    ModuleSignature, PublicKey, SecretKey, SignatureError,
+};
 pub use store::ModuleStore;
 
 pub use rewasm_api::{ErrorKind, RewardError, RewardFn, Sample, Score};
