@@ -42,34 +42,66 @@ pub struct BadLine {
 /// Reads every line; good rows and bad lines are both returned so the
 /// caller decides whether to go on.
 pub fn read_rows(path: &Path) -> anyhow::Result<(Vec<Row>, Vec<BadLine>)> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut rows = Vec::new();
     let mut bad = Vec::new();
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+    for item in parse_lines(open(path)?) {
+        match item {
+            Ok(r) => rows.push(r),
+            Err(b) => bad.push(b),
+        }
+    }
+    Ok((rows, bad))
+}
+
+/// `-` is standard input.
+fn open(path: &Path) -> anyhow::Result<Box<dyn BufRead + Send>> {
+    if path == Path::new("-") {
+        return Ok(Box::new(std::io::BufReader::new(std::io::stdin())));
+    }
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    Ok(Box::new(std::io::BufReader::new(file)))
+}
+
+/// Rows as they are read, from a thread: for streams (`score --watch`).
+pub fn stream_rows(
+    path: &Path,
+) -> anyhow::Result<std::sync::mpsc::Receiver<Result<Row, BadLine>>> {
+    let reader = open(path)?;
+    let (tx, rx) = std::sync::mpsc::sync_channel(4096);
+    std::thread::Builder::new()
+        .name("rewasm-input".into())
+        .spawn(move || {
+            for item in parse_lines(reader) {
+                if tx.send(item).is_err() {
+                    break;
+                }
+            }
+        })?;
+    Ok(rx)
+}
+
+/// Parses lines lazily; blank lines are skipped.
+fn parse_lines(reader: Box<dyn BufRead + Send>) -> impl Iterator<Item = Result<Row, BadLine>> {
+    reader.lines().enumerate().filter_map(|(i, line)| {
         let line_no = i + 1;
         let line = match line {
             Ok(l) => l,
             Err(e) => {
-                bad.push(BadLine {
+                return Some(Err(BadLine {
                     line: line_no,
                     message: format!("cannot read line: {e}"),
-                });
-                continue;
+                }))
             }
         };
         if line.trim().is_empty() {
-            continue;
+            return None;
         }
-        match parse_row(&line) {
-            Ok(row) => rows.push(row),
-            Err(message) => bad.push(BadLine {
-                line: line_no,
-                message,
-            }),
-        }
-    }
-    Ok((rows, bad))
+        Some(parse_row(&line).map_err(|message| BadLine {
+            line: line_no,
+            message,
+        }))
+    })
 }
 
 fn parse_row(line: &str) -> Result<Row, String> {

@@ -3,23 +3,28 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use rewasm_api::{ErrorKind, RewardError, Score};
-use rewasm_runtime::{RewardEngine, RewardSet, ScoredRow};
+use rewasm_runtime::{
+    LiveOptions, LiveRewardSet, LoadContext, LockFile, RewardEngine, RewardSet, ScoredRow,
+    SwapEvent,
+};
 use serde_json::{json, Map, Value};
 
-use crate::input::{read_rows, Row};
+use crate::input::{read_rows, stream_rows, BadLine, Row};
 
 #[derive(Args)]
 pub struct ScoreArgs {
     /// The reward-set TOML file.
     #[arg(long)]
     rewards: PathBuf,
-    /// Input JSONL: {"id", "prompt", "completion", "reference", "metadata", "group"} per line.
+    /// Input JSONL: {"id", "prompt", "completion", "reference", "metadata", "group"} per line;
+    /// `-` reads standard input.
     #[arg(long)]
     input: PathBuf,
     /// Output JSONL (default: stdout). Rows are written as they are scored.
@@ -32,12 +37,59 @@ pub struct ScoreArgs {
     /// No progress bar.
     #[arg(long)]
     no_progress: bool,
+    /// Keep scoring a stream (`--input -` for stdin) while the reward-set
+    /// file and its modules may change: a change is compiled and vetted off
+    /// the hot path and serves from the next batch; each output row names
+    /// the module digests that scored it (`reward_sha256`).
+    #[arg(long)]
+    watch: bool,
+    /// Refuse modules whose sha256 differs from SET.lock (`rewasm lock`).
+    #[arg(long)]
+    locked: bool,
 }
 
 /// Rows scored per round; output is flushed after each.
 const CHUNK: usize = 512;
 
+/// The reward set of a scoring run, live under `--watch`.
+fn start_rewards(args: &ScoreArgs) -> anyhow::Result<LiveRewardSet> {
+    let engine = RewardEngine::new()?;
+    let lock = if args.locked {
+        Some((
+            LockFile::path_for(&args.rewards),
+            LockFile::read_for(&args.rewards)?,
+        ))
+    } else {
+        None
+    };
+    let live = LiveRewardSet::start(
+        &engine,
+        LoadContext::for_file(&args.rewards),
+        LiveOptions {
+            watch: args.watch,
+            lock,
+            on_event: Some(Arc::new(|e: &SwapEvent| eprintln!("rewards: {e}"))),
+            ..LiveOptions::default()
+        },
+    )?;
+    for r in live.current().set.rewards() {
+        let missing = r.plugin.missing_grants();
+        if !missing.is_empty() {
+            let names: Vec<&str> = missing.iter().map(|c| c.as_str()).collect();
+            eprintln!(
+                "warning: reward `{}` asks for capabilities not granted: {} (calls to them will fail)",
+                r.spec.name,
+                names.join(", ")
+            );
+        }
+    }
+    Ok(live)
+}
+
 pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
+    if args.watch {
+        return watch(args);
+    }
     let (rows, bad) = read_rows(&args.input)?;
     for b in &bad {
         eprintln!("{}:{}: {}", args.input.display(), b.line, b.message);
@@ -51,26 +103,10 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         );
     }
 
-    let engine = RewardEngine::new()?;
-    let set = RewardSet::load(&engine, &args.rewards)?;
-    for r in set.rewards() {
-        let missing = r.plugin.missing_grants();
-        if !missing.is_empty() {
-            let names: Vec<&str> = missing.iter().map(|c| c.as_str()).collect();
-            eprintln!(
-                "warning: reward `{}` asks for capabilities not granted: {} (calls to them will fail)",
-                r.spec.name,
-                names.join(", ")
-            );
-        }
-    }
-
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
+    let live = start_rewards(&args)?;
+    let version = live.current();
+    let set = &version.set;
+    let mut out = open_output(&args)?;
 
     let bar = if args.no_progress {
         ProgressBar::hidden()
@@ -90,7 +126,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         let samples: Vec<_> = chunk.iter().map(|r| r.sample.clone()).collect();
         let scored = set.score(&samples);
         for (row, s) in chunk.iter().zip(&scored) {
-            serde_json::to_writer(&mut out, &output_row(row, s))?;
+            serde_json::to_writer(&mut out, &output_row(row, s, None))?;
             out.write_all(b"\n")?;
         }
         out.flush()?;
@@ -99,7 +135,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     }
     bar.finish_and_clear();
     let secs = start.elapsed().as_secs_f64();
-    print_summary(&set, &all, secs);
+    print_summary(set, &all, secs);
 
     Ok(if bad.is_empty() {
         ExitCode::SUCCESS
@@ -127,12 +163,117 @@ fn chunks(rows: &[Row]) -> Vec<&[Row]> {
     out
 }
 
-fn output_row(row: &Row, scored: &ScoredRow) -> Value {
+fn open_output(args: &ScoreArgs) -> anyhow::Result<Box<dyn Write>> {
+    Ok(match &args.output {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    })
+}
+
+/// `--watch`: rows are scored as they arrive, in batches of what is there
+/// (at most CHUNK); swaps publish between batches.
+fn watch(args: ScoreArgs) -> anyhow::Result<ExitCode> {
+    let live = start_rewards(&args)?;
+    let mut out = open_output(&args)?;
+    let rx = stream_rows(&args.input)?;
+    let bar = if args.no_progress {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new_spinner()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} scoring {pos} rows ({per_sec}) {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let start = Instant::now();
+    let mut all: Vec<ScoredRow> = Vec::new();
+    let mut bad = 0usize;
+    let mut batch_no = 0u64;
+    let mut ended = false;
+    while !ended {
+        // Block for the first row, then take whatever else is there.
+        let mut batch: Vec<Row> = Vec::new();
+        let mut take = |item: Result<Row, BadLine>, batch: &mut Vec<Row>| match item {
+            Ok(r) => batch.push(r),
+            Err(b) => {
+                bad += 1;
+                bar.suspend(|| eprintln!("{}:{}: {}", args.input.display(), b.line, b.message));
+            }
+        };
+        match rx.recv() {
+            Ok(item) => take(item, &mut batch),
+            Err(_) => break,
+        }
+        while batch.len() < CHUNK {
+            match rx.try_recv() {
+                Ok(item) => take(item, &mut batch),
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    // Keep a group whole: wait briefly for the rest of it.
+                    if batch.last().is_some_and(|r| r.sample.group.is_some()) {
+                        match rx.recv_timeout(Duration::from_millis(50)) {
+                            Ok(item) => take(item, &mut batch),
+                            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break,
+                            Err(_) => {
+                                ended = true;
+                                break;
+                            }
+                        }
+                    } else {
+                        break;
+                    }
+                }
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    ended = true;
+                    break;
+                }
+            }
+        }
+        if batch.is_empty() {
+            continue;
+        }
+        live.publish(batch_no);
+        batch_no += 1;
+        let version = live.current();
+        let digests: Map<String, Value> = version
+            .set
+            .digests()
+            .into_iter()
+            .map(|(n, d)| (n, json!(d)))
+            .collect();
+        let samples: Vec<_> = batch.iter().map(|r| r.sample.clone()).collect();
+        let scored = version.set.score(&samples);
+        for (row, s) in batch.iter().zip(&scored) {
+            serde_json::to_writer(&mut out, &output_row(row, s, Some(&digests)))?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+        bar.inc(batch.len() as u64);
+        bar.set_message(format!("rewards v{}", version.generation));
+        all.extend(scored);
+    }
+    bar.finish_and_clear();
+    let secs = start.elapsed().as_secs_f64();
+    print_summary(&live.current().set, &all, secs);
+    Ok(if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("{bad} malformed line(s) were skipped");
+        ExitCode::from(1)
+    })
+}
+
+fn output_row(row: &Row, scored: &ScoredRow, digests: Option<&Map<String, Value>>) -> Value {
     let mut rewards = Map::new();
     for (name, res) in &scored.rewards {
         rewards.insert(name.clone(), reward_json(res));
     }
-    json!({ "id": row.id, "total": scored.total, "rewards": rewards })
+    let mut v = json!({ "id": row.id, "total": scored.total, "rewards": rewards });
+    if let Some(d) = digests {
+        v["reward_sha256"] = Value::Object(d.clone());
+    }
+    v
 }
 
 fn reward_json(res: &Result<Score, RewardError>) -> Value {
