@@ -138,4 +138,47 @@ pub enum Error {
     /// A signature or key was refused (see [`crate::SignatureError`]).
     #[error(transparent)]
     Signature(#[from] crate::SignatureError),
+    /// An `oci://` reference does not parse, or cannot be used as given.
+    #[error("invalid OCI reference `{reference}`: {message}")]
+    OciReference {
+        /// The reference as written.
+        reference: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// An OCI registry could not be reached (refused, unknown host, timeout).
+    #[error("cannot reach registry {registry}: {cause}")]
+    OciUnreachable {
+        /// `HOST[:PORT]`.
+        registry: String,
+        /// The cause, e.g. `connection refused`.
+        cause: String,
+    },
+    /// An OCI registry answered with an error, or with something that is
+    /// not a Wasm OCI artifact.
+    #[error("registry {registry}: {message}")]
+    OciRegistry {
+        /// `HOST[:PORT]`.
+        registry: String,
+        /// The request and the registry's error, or what is wrong.
+        message: String,
+    },
+    /// Content from a registry does not hash to the digest naming it.
+    #[error(
+        "{what}: expected {expected}, but the registry sent bytes hashing to {found}; refused"
+    )]
+    OciDigestMismatch {
+        /// What was fetched, and from where.
+        what: String,
+        /// The digest asked for, `sha256:<hex>`.
+        expected: String,
+        /// The digest of what came.
+        found: String,
+    },
+    /// The registry needs https and this build has no TLS.
+    #[error("registry {registry} is reached over https, which this build does not support: rebuild with `--features rewasm-runtime/oci-tls`, or set REWASM_OCI_INSECURE=1 if it serves plain http")]
+    OciHttpsUnsupported {
+        /// `HOST[:PORT]`.
+        registry: String,
+    },
 }

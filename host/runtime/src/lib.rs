@@ -14,6 +14,7 @@ mod error;
 mod limits;
 mod live;
 mod lock;
+pub mod oci;
 mod output;
 mod plugin;
 mod quarantine;
@@ -30,6 +31,7 @@ pub use error::Error;
 pub use limits::SandboxLimits;
 pub use live::{Change, LiveOptions, LiveRewardSet, SwapEvent, Version};
 pub use lock::{LockFile, LockedReward, LOCK_VERSION};
+pub use oci::{OciRef, Pulled, Pushed};
 pub use plugin::{InstanceMode, Plugin, PluginInfo, PluginOptions};
 pub use quarantine::QuarantinePolicy;
 pub use reward_set::{
