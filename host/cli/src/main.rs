@@ -8,6 +8,7 @@ mod generate_cmd;
 mod input;
 mod inspect;
 mod model_cmd;
+mod oci_cmd;
 mod plot;
 mod reward_cmd;
 mod score;
@@ -56,6 +57,11 @@ enum Command {
     Train(train_cmd::TrainArgs),
     /// Draw reward, KL and length curves from a metrics.jsonl as a PNG.
     Plot(plot::PlotArgs),
+    /// Push a reward module (with its signature and vet report) to an OCI
+    /// registry as a Wasm OCI artifact.
+    Push(oci_cmd::PushArgs),
+    /// Pull a reward module from an OCI registry into the module store.
+    Pull(oci_cmd::PullArgs),
     /// Change the rewards of a running training run.
     #[command(subcommand)]
     Reward(reward_cmd::RewardCommand),
@@ -75,6 +81,8 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args).map(|_| ExitCode::SUCCESS),
         Command::Train(args) => train_cmd::run(args).map(|_| ExitCode::SUCCESS),
         Command::Plot(args) => plot::run(args).map(|_| ExitCode::SUCCESS),
+        Command::Push(args) => oci_cmd::push(args).map(|_| ExitCode::SUCCESS),
+        Command::Pull(args) => oci_cmd::pull(args).map(|_| ExitCode::SUCCESS),
         Command::Reward(cmd) => reward_cmd::run(cmd),
         Command::Lock(args) => reward_cmd::lock(args),
     };
