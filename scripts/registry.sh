@@ -38,22 +38,30 @@ taken() {
 
 install() {
     [ -x "$bin" ] && return 0
-    local sudo=
-    [ "$(id -u)" = 0 ] || sudo=sudo
-    echo "registry.sh: installing Debian's docker-registry" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get install -y --no-install-recommends docker-registry >&2 ||
-        { $sudo apt-get update -qq >&2 && $sudo apt-get install -y --no-install-recommends docker-registry >&2; } ||
-        die "could not install docker-registry"
-    # The package enables (and on a booted systemd starts) a system-wide
-    # service on :5000; we only want the binary.
-    if [ -d /run/systemd/system ]; then
-        $sudo systemctl stop docker-registry.service >/dev/null 2>&1 || true
-    fi
-    if command -v systemctl >/dev/null; then
-        $sudo systemctl disable docker-registry.service >/dev/null 2>&1 || true
-    fi
-    $sudo update-rc.d docker-registry disable >/dev/null 2>&1 || true
+    # Concurrent starts (parallel tests) install once: the others wait for
+    # the lock, then find the binary. The subshell holds the lock, so the
+    # registry started later does not inherit it.
+    (
+        flock 9
+        [ -x "$bin" ] && exit 0
+        sudo=
+        [ "$(id -u)" = 0 ] || sudo=sudo
+        echo "registry.sh: installing Debian's docker-registry" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt="apt-get -q -o DPkg::Lock::Timeout=300"
+        $sudo $apt install -y --no-install-recommends docker-registry >&2 ||
+            { $sudo $apt update >&2 && $sudo $apt install -y --no-install-recommends docker-registry >&2; } ||
+            die "could not install docker-registry"
+        # The package enables (and on a booted systemd starts) a system-wide
+        # service on :5000; we only want the binary.
+        if [ -d /run/systemd/system ]; then
+            $sudo systemctl stop docker-registry.service >/dev/null 2>&1 || true
+        fi
+        if command -v systemctl >/dev/null; then
+            $sudo systemctl disable docker-registry.service >/dev/null 2>&1 || true
+        fi
+        $sudo update-rc.d docker-registry disable >/dev/null 2>&1 || true
+    ) 9>"${TMPDIR:-/tmp}/rewasm-registry-install.lock"
     [ -x "$bin" ] || die "docker-registry installed but $bin is missing"
 }
 
