@@ -181,4 +181,13 @@ pub enum Error {
         /// `HOST[:PORT]`.
         registry: String,
     },
+    /// Test vectors (`rewasm:vectors` or a `--cases` file) or a vet report
+    /// are malformed.
+    #[error("{origin}: {message}")]
+    VetInput {
+        /// The file and line, or the module.
+        origin: String,
+        /// What is wrong.
+        message: String,
+    },
 }

@@ -19,9 +19,13 @@ mod output;
 mod plugin;
 mod quarantine;
 mod reward_set;
+mod robustness;
 mod sign;
 mod source;
 mod store;
+pub mod vectors;
+mod vet;
+mod vet_report;
 mod wasi;
 
 pub use cache::ComponentCache;
@@ -40,10 +44,16 @@ pub use reward_set::{
 };
 pub use source::{builtin_names, ModuleSource};
 pub use sign::{
-    read_trusted_keys, signature_path, trusted_keys_from_user_config, verify_module,
-    ModuleSignature, PublicKey, SecretKey, SignatureError,
+    module_digest, read_trusted_keys, signature_path, trusted_keys_from_user_config,
+    verify_module, ModuleSignature, PublicKey, SecretKey, SignatureError,
 };
 pub use store::ModuleStore;
+pub use vectors::TestCase;
+pub use vet::{check_vectors, vet, VetFailure, VetOptions};
+pub use vet_report::{
+    CaseOutcome, Check, CheckStatus, Got, ModuleFacts, ProbeOutcome, ReportSignature,
+    ResourceProfile, VetReport,
+};
 
 pub use rewasm_api::{ErrorKind, RewardError, RewardFn, Sample, Score};
 

@@ -62,6 +62,9 @@ pub(crate) struct MemoryLimiter {
     max_bytes: usize,
     max_table_elements: usize,
     pub(crate) hit: bool,
+    /// The largest linear memory granted so far, in bytes (what vetting
+    /// reports as peak memory).
+    pub(crate) peak_bytes: usize,
 }
 
 impl MemoryLimiter {
@@ -70,6 +73,7 @@ impl MemoryLimiter {
             max_bytes: limits.memory_bytes(),
             max_table_elements: 1 << 20,
             hit: false,
+            peak_bytes: 0,
         }
     }
 }
@@ -85,6 +89,7 @@ impl wasmtime::ResourceLimiter for MemoryLimiter {
             self.hit = true;
             return Ok(false);
         }
+        self.peak_bytes = self.peak_bytes.max(desired);
         Ok(true)
     }
 
@@ -135,6 +140,7 @@ mod tests {
         });
         assert!(l.memory_growing(0, 1 << 20, None).unwrap());
         assert!(!l.hit);
+        assert_eq!(l.peak_bytes, 1 << 20);
         assert!(!l.memory_growing(1 << 20, (1 << 20) + 65536, None).unwrap());
         assert!(l.hit);
     }

@@ -423,6 +423,121 @@ impl Plugin {
     }
 }
 
+/// What one measured call did (see [`Plugin::probe_call`]).
+pub(crate) struct CallProbe {
+    /// The results, or the failure of the whole call.
+    pub(crate) results: Result<Vec<Result<Score, RewardError>>, RewardError>,
+    /// The largest linear memory of the instance, in bytes.
+    pub(crate) peak_memory_bytes: usize,
+    /// Fuel the `score` call consumed (on the fuel-metered engine only).
+    pub(crate) fuel_consumed: Option<u64>,
+    /// Wall time of the whole call: instantiate, configure, score.
+    pub(crate) elapsed: std::time::Duration,
+}
+
+impl Plugin {
+    /// The same compiled and linked component under another config and
+    /// grants, checked with `configure()`. Grants only gate `log` and
+    /// `judge` here: whether WASI is linked was settled when `self` loaded.
+    pub(crate) fn derive(&self, config_json: &str, grants: Grants) -> Result<Plugin, Error> {
+        let plugin = Plugin {
+            reward: self.reward.clone(),
+            origin: self.origin.clone(),
+            digest: self.digest.clone(),
+            info: self.info.clone(),
+            imports: self.imports.clone(),
+            exports: self.exports.clone(),
+            engine: self.engine.clone(),
+            pre: self.pre.clone(),
+            limits: self.limits,
+            grants,
+            config_json: config_json.to_string(),
+            mode: InstanceMode::Fresh,
+            warm: Mutex::new(Vec::new()),
+            quarantine: Quarantine::new(QuarantinePolicy::default()),
+            from_cache: self.from_cache,
+        };
+        plugin.check_config()?;
+        Ok(plugin)
+    }
+
+    /// One call in a fresh instance, measured, bypassing quarantine and
+    /// calling the guest even for an empty batch (vetting probes the guest,
+    /// not the host's shortcuts). `raw_metadata`, when given, replaces each
+    /// sample's metadata text as lowered (to send text that is not JSON).
+    pub(crate) fn probe_call(
+        &self,
+        samples: &[&Sample],
+        raw_metadata: Option<&[String]>,
+    ) -> CallProbe {
+        let mut buffers = LoweringBuffers::new(samples, self.info.needs_images);
+        if let Some(raw) = raw_metadata {
+            for (m, r) in buffers.metadata.iter_mut().zip(raw) {
+                *m = Cow::Owned(r.clone());
+            }
+        }
+        let wit_samples = buffers.samples(samples);
+        let start = std::time::Instant::now();
+        let mut store = self.new_store();
+        self.arm(&mut store);
+        let results = self.probe_in(&mut store, &wit_samples, samples.len());
+        let elapsed = start.elapsed();
+        let fuel_consumed = self
+            .limits
+            .fuel
+            .and_then(|budget| Some(budget.saturating_sub(store.get_fuel().ok()?)));
+        CallProbe {
+            results,
+            peak_memory_bytes: store.data().limiter.peak_bytes,
+            fuel_consumed,
+            elapsed,
+        }
+    }
+
+    fn probe_in(
+        &self,
+        store: &mut Store<HostState>,
+        wit_samples: &[wit::Sample<'_>],
+        expected: usize,
+    ) -> Result<Vec<Result<Score, RewardError>>, RewardError> {
+        let inst = self.instantiate(store)?;
+        self.configure(store, &inst)?;
+        self.arm(store);
+        let results = inst
+            .rewasm_reward_reward()
+            .call_score(&mut *store, wit_samples)
+            .map_err(|e| classify_failure(&e, store.data(), &self.limits))?;
+        convert_results(results, expected)
+    }
+}
+
+/// Compiles `bytes` (or takes them from the cache) for the engine `limits`
+/// select, and lists the component's imports and exports, without linking
+/// or running anything (what vetting reports for a component that does not
+/// load).
+pub(crate) fn component_interface(
+    engine: &RewardEngine,
+    origin: &str,
+    bytes: &[u8],
+    limits: &SandboxLimits,
+) -> Result<(Vec<String>, Vec<String>), Error> {
+    let wt = engine.engine_for(limits);
+    let digest = crate::cache::sha256_hex(bytes);
+    let (component, _) = match &engine.options().cache {
+        Some(cache) => cache.load_or_compile(wt, &digest, bytes),
+        None => Component::new(wt, bytes).map(|c| (c, false)),
+    }
+    .map_err(|e| Error::InvalidComponent {
+        origin: origin.to_string(),
+        message: format!("{e:#}"),
+    })?;
+    let ty = component.component_type();
+    Ok((
+        ty.imports(wt).map(|(n, _)| n.to_string()).collect(),
+        ty.exports(wt).map(|(n, _)| n.to_string()).collect(),
+    ))
+}
+
 impl RewardFn for Plugin {
     fn name(&self) -> &str {
         &self.reward

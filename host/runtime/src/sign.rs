@@ -80,9 +80,11 @@ pub enum SignatureError {
     Random(String),
 }
 
-/// An Ed25519 public key, written `ed25519:<64 hex>`.
+/// An Ed25519 public key, written `ed25519:<64 hex>`. Holds the 32 bytes of
+/// a point checked when the key was made (small, so errors that name a key
+/// stay small).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PublicKey(VerifyingKey);
+pub struct PublicKey([u8; 32]);
 
 impl PublicKey {
     /// Parses `ed25519:<64 hex>` (surrounding whitespace allowed).
@@ -98,7 +100,7 @@ impl PublicKey {
         let bytes: [u8; 32] = decode_hex(hex_part)
             .ok_or_else(|| bad(format!("expected `{PUBLIC_KEY_PREFIX}` and 64 hex digits")))?;
         VerifyingKey::from_bytes(&bytes)
-            .map(PublicKey)
+            .map(|_| PublicKey(bytes))
             .map_err(|_| bad("not a valid Ed25519 point".into()))
     }
 
@@ -124,15 +126,16 @@ impl PublicKey {
         let mut signed = Vec::with_capacity(domain.len() + message.len());
         signed.extend_from_slice(domain);
         signed.extend_from_slice(message);
-        self.0
-            .verify_strict(&signed, &Signature::from_bytes(signature))
-            .is_ok()
+        VerifyingKey::from_bytes(&self.0).is_ok_and(|key| {
+            key.verify_strict(&signed, &Signature::from_bytes(signature))
+                .is_ok()
+        })
     }
 }
 
 impl fmt::Display for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{PUBLIC_KEY_PREFIX}{}", hex::encode(self.0.as_bytes()))
+        write!(f, "{PUBLIC_KEY_PREFIX}{}", hex::encode(self.0))
     }
 }
 
@@ -235,7 +238,7 @@ impl SecretKey {
 
     /// The matching public key.
     pub fn public_key(&self) -> PublicKey {
-        PublicKey(self.0.verifying_key())
+        PublicKey(self.0.verifying_key().to_bytes())
     }
 
     /// Signs `domain` + `message`.
@@ -352,6 +355,12 @@ impl ModuleSignature {
         }
         Ok(self.key)
     }
+}
+
+/// The sha256 of a module's bytes, lowercase hex: what signatures, pins,
+/// lock files and vet reports name it by.
+pub fn module_digest(bytes: &[u8]) -> String {
+    crate::cache::sha256_hex(bytes)
 }
 
 /// Where a module file's signature lives: `MODULE.sig` (the whole file name
