@@ -52,6 +52,56 @@ else
   out="$root/plugins/target/$target/release"
 fi
 
+# Appends plugins/NAME/vectors.jsonl (when there is one) to a component as
+# its top-level `rewasm:vectors` custom section, replacing an older one, so
+# the module ships its test cases (see `rewasm vet`, README "Signing and
+# vetting reward modules").
+embed_vectors() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+path, vectors = sys.argv[1], sys.argv[2]
+data, jsonl = open(path, "rb").read(), open(vectors, "rb").read()
+for i, line in enumerate(jsonl.decode("utf-8").splitlines(), 1):
+    if line.strip():
+        try:
+            json.loads(line)
+        except ValueError as e:
+            sys.exit(f"build-plugins: {vectors}:{i}: {e}")
+NAME = b"rewasm:vectors"
+def leb(n):
+    out = bytearray()
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out.append(b | 0x80 if n else b)
+        if not n:
+            return bytes(out)
+def read_leb(buf, pos):
+    value = shift = 0
+    while True:
+        b = buf[pos]
+        pos += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return value, pos
+out, pos = bytearray(data[:8]), 8
+while pos < len(data):
+    start, section = pos, data[pos]
+    size, pos = read_leb(data, pos + 1)
+    end = pos + size
+    keep = True
+    if section == 0:
+        n, name_at = read_leb(data, pos)
+        keep = data[name_at:name_at + n] != NAME
+    if keep:
+        out += data[start:end]
+    pos = end
+payload = leb(len(NAME)) + NAME + jsonl
+out += b"\0" + leb(len(payload)) + payload
+open(path, "wb").write(out)
+PY
+}
+
 mkdir -p "$root/plugins/dist"
 for p in "${plugins[@]}"; do
   f="$out/${p//-/_}.wasm"
@@ -60,6 +110,12 @@ for p in "${plugins[@]}"; do
   if [ "$(head -c 8 "$f" | od -An -tx1 | tr -d ' \n')" != "0061736d0d000100" ]; then
     echo "build-plugins: $f is a core module, not a component" >&2; exit 1
   fi
-  cp "$f" "$root/plugins/dist/$p.wasm.tmp" && mv "$root/plugins/dist/$p.wasm.tmp" "$root/plugins/dist/$p.wasm"
-  echo "built plugins/dist/$p.wasm ($(wc -c <"$f") bytes, $route route)"
+  cp "$f" "$root/plugins/dist/$p.wasm.tmp"
+  shipped=""
+  if [ -f "$root/plugins/$p/vectors.jsonl" ]; then
+    embed_vectors "$root/plugins/dist/$p.wasm.tmp" "$root/plugins/$p/vectors.jsonl"
+    shipped=", $(grep -c . "$root/plugins/$p/vectors.jsonl") test vectors"
+  fi
+  mv "$root/plugins/dist/$p.wasm.tmp" "$root/plugins/dist/$p.wasm"
+  echo "built plugins/dist/$p.wasm ($(wc -c <"$root/plugins/dist/$p.wasm") bytes, $route route$shipped)"
 done

@@ -31,6 +31,11 @@ fn main() {
             "cargo:rerun-if-changed={}",
             plugins.join(name).join("Cargo.toml").display()
         );
+        // The test vectors build-plugins.sh embeds in the component.
+        println!(
+            "cargo:rerun-if-changed={}",
+            plugins.join(name).join("vectors.jsonl").display()
+        );
         println!(
             "cargo:rerun-if-changed={}",
             plugins.join("dist").join(format!("{name}.wasm")).display()
