@@ -12,7 +12,9 @@ mod oci_cmd;
 mod plot;
 mod reward_cmd;
 mod score;
+mod sign_cmd;
 mod train_cmd;
+mod vet_cmd;
 
 use std::process::ExitCode;
 
@@ -68,6 +70,19 @@ enum Command {
     /// Pin every reward module of a reward set by sha256 in SET.lock
     /// (`--locked` on train and score refuses any drift).
     Lock(reward_cmd::LockArgs),
+    /// Vet a reward module: WIT version, imports, test vectors, determinism,
+    /// robustness and a resource profile; exits 1 when it fails.
+    Vet(vet_cmd::VetArgs),
+    /// Ed25519 signing keys.
+    #[command(subcommand)]
+    Key(sign_cmd::KeyCommand),
+    /// Sign a reward module: writes MODULE.sig.
+    Sign(sign_cmd::SignArgs),
+    /// Check a module's signature (or a signed vet report) against trusted keys.
+    Verify(sign_cmd::VerifyArgs),
+    /// Embed or show the test vectors a module ships.
+    #[command(subcommand)]
+    Vectors(sign_cmd::VectorsCommand),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +100,11 @@ fn main() -> ExitCode {
         Command::Pull(args) => oci_cmd::pull(args).map(|_| ExitCode::SUCCESS),
         Command::Reward(cmd) => reward_cmd::run(cmd),
         Command::Lock(args) => reward_cmd::lock(args),
+        Command::Vet(args) => vet_cmd::run(args),
+        Command::Key(cmd) => sign_cmd::key(cmd).map(|_| ExitCode::SUCCESS),
+        Command::Sign(args) => sign_cmd::sign(args).map(|_| ExitCode::SUCCESS),
+        Command::Verify(args) => sign_cmd::verify(args).map(|_| ExitCode::SUCCESS),
+        Command::Vectors(cmd) => sign_cmd::vectors(cmd).map(|_| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
