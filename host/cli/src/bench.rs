@@ -55,6 +55,9 @@ pub enum BenchCommand {
     /// Decode tokens/s of real models at batch 1 and 64, next to the
     /// weight-read floor (weight bytes / measured memory bandwidth).
     Decode(crate::bench_decode::DecodeArgs),
+    /// Hot swap: new module to serving (cached and uncached artifact), and
+    /// scoring p50/p99 with and without a swap every 10 ms.
+    Swap(crate::bench_swap::SwapArgs),
 }
 
 pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
@@ -69,6 +72,7 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Native { iters } => bench_native(iters),
         BenchCommand::Instance { iters } => bench_instance(iters),
         BenchCommand::Decode(args) => crate::bench_decode::run(args),
+        BenchCommand::Swap(args) => crate::bench_swap::run(args),
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_decode;
+mod bench_swap;
 mod demo;
 mod generate_cmd;
 mod input;
@@ -59,17 +60,17 @@ enum Command {
     Train(train_cmd::TrainArgs),
     /// Draw reward, KL and length curves from a metrics.jsonl as a PNG.
     Plot(plot::PlotArgs),
-    /// Push a reward module (with its signature and vet report) to an OCI
-    /// registry as a Wasm OCI artifact.
-    Push(oci_cmd::PushArgs),
-    /// Pull a reward module from an OCI registry into the module store.
-    Pull(oci_cmd::PullArgs),
     /// Change the rewards of a running training run.
     #[command(subcommand)]
     Reward(reward_cmd::RewardCommand),
     /// Pin every reward module of a reward set by sha256 in SET.lock
     /// (`--locked` on train and score refuses any drift).
     Lock(reward_cmd::LockArgs),
+    /// Push a reward module (with its signature and vet report) to an OCI
+    /// registry as a Wasm OCI artifact.
+    Push(oci_cmd::PushArgs),
+    /// Pull a reward module from an OCI registry into the module store.
+    Pull(oci_cmd::PullArgs),
     /// Vet a reward module: WIT version, imports, test vectors, determinism,
     /// robustness and a resource profile; exits 1 when it fails.
     Vet(vet_cmd::VetArgs),
@@ -96,10 +97,10 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args).map(|_| ExitCode::SUCCESS),
         Command::Train(args) => train_cmd::run(args).map(|_| ExitCode::SUCCESS),
         Command::Plot(args) => plot::run(args).map(|_| ExitCode::SUCCESS),
-        Command::Push(args) => oci_cmd::push(args).map(|_| ExitCode::SUCCESS),
-        Command::Pull(args) => oci_cmd::pull(args).map(|_| ExitCode::SUCCESS),
         Command::Reward(cmd) => reward_cmd::run(cmd),
         Command::Lock(args) => reward_cmd::lock(args),
+        Command::Push(args) => oci_cmd::push(args).map(|_| ExitCode::SUCCESS),
+        Command::Pull(args) => oci_cmd::pull(args).map(|_| ExitCode::SUCCESS),
         Command::Vet(args) => vet_cmd::run(args),
         Command::Key(cmd) => sign_cmd::key(cmd).map(|_| ExitCode::SUCCESS),
         Command::Sign(args) => sign_cmd::sign(args).map(|_| ExitCode::SUCCESS),

@@ -1,8 +1,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use wasmtime::component::Component;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::{ComponentCache, Error, SandboxLimits};
@@ -46,6 +47,7 @@ pub struct RewardEngine {
     options: EngineOptions,
     ticker: Option<JoinHandle<()>>,
     stop: Arc<AtomicBool>,
+    recent: Mutex<Vec<((String, bool), Component)>>,
 }
 
 impl RewardEngine {
@@ -79,6 +81,7 @@ impl RewardEngine {
             options,
             ticker: Some(ticker),
             stop,
+            recent: Mutex::new(Vec::new()),
         }))
     }
 
@@ -101,7 +104,45 @@ impl RewardEngine {
     pub fn options(&self) -> &EngineOptions {
         &self.options
     }
+
+    /// The compiled component of `bytes` (sha256 `digest`) for these
+    /// limits: from memory when this engine loaded it recently, else from
+    /// the on-disk cache, else compiled. Keeping recent components in memory
+    /// makes swapping back to a known version map no new code. Returns
+    /// whether it was already compiled.
+    pub(crate) fn component(
+        &self,
+        limits: &SandboxLimits,
+        digest: &str,
+        bytes: &[u8],
+    ) -> wasmtime::Result<(Component, bool)> {
+        let metered = limits.fuel.is_some();
+        let key = (digest.to_string(), metered);
+        {
+            let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(pos) = recent.iter().position(|(k, _)| *k == key) {
+                let entry = recent.remove(pos);
+                let c = entry.1.clone();
+                recent.push(entry);
+                return Ok((c, true));
+            }
+        }
+        let wt = self.engine_for(limits);
+        let (component, cached) = match &self.options.cache {
+            Some(cache) => cache.load_or_compile(wt, digest, bytes)?,
+            None => (Component::new(wt, bytes)?, false),
+        };
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        if recent.len() >= RECENT_COMPONENTS {
+            recent.remove(0);
+        }
+        recent.push((key, component.clone()));
+        Ok((component, cached))
+    }
 }
+
+/// Compiled components an engine keeps in memory (least recently used goes).
+const RECENT_COMPONENTS: usize = 16;
 
 impl Drop for RewardEngine {
     fn drop(&mut self) {

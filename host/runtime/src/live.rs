@@ -250,6 +250,10 @@ struct Inner {
     /// view of the set file.
     view: Mutex<FileView>,
     events: Mutex<Vec<SwapEvent>>,
+    /// Swaps asked for with [`LiveRewardSet::request_swap`].
+    requests: Mutex<Vec<(String, String)>>,
+    /// Versions replaced by a publication, freed by the watcher thread.
+    retired: Mutex<Vec<Arc<Version>>>,
     stop: AtomicBool,
     wake: (Mutex<bool>, Condvar),
 }
@@ -315,6 +319,8 @@ impl LiveRewardSet {
             pending: Mutex::new(None),
             view: Mutex::new(FileView::default()),
             events: Mutex::new(Vec::new()),
+            retired: Mutex::new(Vec::new()),
+            requests: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
             wake: (Mutex::new(false), Condvar::new()),
         });
@@ -329,7 +335,7 @@ impl LiveRewardSet {
             });
             crate::store::write_atomically(&dir.join(LIVE_MARKER), marker.to_string().as_bytes())?;
         }
-        let worker = if inner.opts.watch || inner.opts.control_dir.is_some() {
+        let worker = {
             let w = inner.clone();
             Some(
                 std::thread::Builder::new()
@@ -337,8 +343,6 @@ impl LiveRewardSet {
                     .spawn(move || w.run())
                     .map_err(|e| Error::Engine(format!("cannot start the watcher: {e}")))?,
             )
-        } else {
-            None
         };
         Ok(LiveRewardSet { inner, worker })
     }
@@ -353,15 +357,18 @@ impl LiveRewardSet {
     /// batch just finished); returns it. Calls in flight keep the old one.
     pub fn publish(&self, boundary: u64) -> Option<Arc<Version>> {
         let pending = lock(&self.inner.pending).take()?;
-        let version = {
+        let (version, old) = {
             let mut cur = write(&self.inner.current);
             let v = Arc::new(Version {
                 generation: cur.generation + 1,
                 set: RewardSet::from_rewards(pending.rewards, pending.batch_size, &self.inner.ctx.path),
             });
-            *cur = v.clone();
-            v
+            let old = std::mem::replace(&mut *cur, v.clone());
+            (v, old)
         };
+        // Freeing a version unmaps its compiled code: the watcher thread
+        // does that, off the caller's boundary.
+        lock(&self.inner.retired).push(old);
         for mut answer in pending.answers {
             answer.generation = Some(version.generation);
             answer.boundary = Some(boundary);
@@ -387,6 +394,16 @@ impl LiveRewardSet {
     /// old version keeps serving (and a `Rejected` event is recorded).
     pub fn swap(&self, reward: &str, source: &str) -> Result<String, Error> {
         self.inner.swap(reward, source, None)
+    }
+
+    /// Like [`LiveRewardSet::swap`], but prepared by the set's own thread,
+    /// which runs at a lower scheduling priority than the caller: the hot
+    /// path keeps its cores. The outcome arrives as an event.
+    pub fn request_swap(&self, reward: &str, source: &str) {
+        lock(&self.inner.requests).push((reward.to_string(), source.to_string()));
+        let (m, cv) = &self.inner.wake;
+        *lock(m) = true;
+        cv.notify_all();
     }
 
     /// Events since the last call (also passed to `on_event` as they happen).
@@ -796,8 +813,15 @@ impl Inner {
 
     /// The watcher thread: control requests, then file changes, debounced.
     fn run(&self) {
+        lower_priority();
         let mut changed_at: Option<Instant> = None;
         while !self.stop.load(Ordering::SeqCst) {
+            let retired = std::mem::take(&mut *lock(&self.retired));
+            drop(retired);
+            let requests = std::mem::take(&mut *lock(&self.requests));
+            for (reward, source) in requests {
+                let _ = self.swap(&reward, &source, None);
+            }
             if let Some(dir) = &self.opts.control_dir {
                 for r in self.take_requests(dir) {
                     let _ = self.swap(&r.reward, &r.source, Some(&r.id));
@@ -821,11 +845,25 @@ impl Inner {
                 }
             }
             let (m, cv) = &self.wake;
-            let guard = lock(m);
+            let mut guard = lock(m);
             if !*guard {
-                let _ = cv.wait_timeout(guard, self.opts.poll_interval);
+                guard = cv
+                    .wait_timeout(guard, self.opts.poll_interval)
+                    .map_or_else(|p| p.into_inner().0, |r| r.0);
             }
+            *guard = false;
         }
+    }
+}
+
+/// Compiling and vetting run at nice 10 on Linux, so they yield to scoring
+/// and training on a busy machine.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: plain system calls on the calling thread's own id.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10);
     }
 }
 

@@ -117,11 +117,9 @@ impl Plugin {
                     .into(),
             });
         }
-        let (component, from_cache) = match &engine.options().cache {
-            Some(cache) => cache.load_or_compile(wt, &digest, bytes),
-            None => Component::new(wt, bytes).map(|c| (c, false)),
-        }
-        .map_err(|e| Error::InvalidComponent {
+        let (component, from_cache) = engine
+            .component(&req.limits, &digest, bytes)
+            .map_err(|e| Error::InvalidComponent {
             origin: origin.clone(),
             message: format!("{e:#}"),
         })?;
