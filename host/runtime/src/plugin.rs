@@ -2,7 +2,7 @@ use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 
 use rewasm_api::{RewardError, RewardFn, Sample, Score};
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::Linker;
 use wasmtime::Store;
 
 use crate::bindings::{wit, RewardPlugin, RewardPluginPre};
@@ -117,12 +117,13 @@ impl Plugin {
                     .into(),
             });
         }
-        let (component, from_cache) = engine
-            .component(&req.limits, &digest, bytes)
-            .map_err(|e| Error::InvalidComponent {
-            origin: origin.clone(),
-            message: format!("{e:#}"),
-        })?;
+        let (component, from_cache) =
+            engine
+                .component(&req.limits, &digest, bytes)
+                .map_err(|e| Error::InvalidComponent {
+                    origin: origin.clone(),
+                    message: format!("{e:#}"),
+                })?;
 
         let ty = component.component_type();
         let imports: Vec<String> = ty.imports(wt).map(|(n, _)| n.to_string()).collect();
@@ -521,14 +522,13 @@ pub(crate) fn component_interface(
 ) -> Result<(Vec<String>, Vec<String>), Error> {
     let wt = engine.engine_for(limits);
     let digest = crate::cache::sha256_hex(bytes);
-    let (component, _) = match &engine.options().cache {
-        Some(cache) => cache.load_or_compile(wt, &digest, bytes),
-        None => Component::new(wt, bytes).map(|c| (c, false)),
-    }
-    .map_err(|e| Error::InvalidComponent {
-        origin: origin.to_string(),
-        message: format!("{e:#}"),
-    })?;
+    let (component, _) =
+        engine
+            .component(limits, &digest, bytes)
+            .map_err(|e| Error::InvalidComponent {
+                origin: origin.to_string(),
+                message: format!("{e:#}"),
+            })?;
     let ty = component.component_type();
     Ok((
         ty.imports(wt).map(|(n, _)| n.to_string()).collect(),
