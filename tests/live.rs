@@ -387,3 +387,88 @@ fn a_snapshot_restores_the_digests_that_served() {
     assert!(back.differs_from_file(), "the file still names a");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn signatures_and_shipped_vectors_are_enforced_on_load_and_on_swap() {
+    use rewasm_runtime::{signature_path, ModuleSignature, RewardSet, SecretKey};
+    let engine = engine();
+    let dir = tempdir("sign");
+    let (a, b) = (dist("format"), dist("length-bonus"));
+    let (good, other) = (SecretKey::generate().unwrap(), SecretKey::generate().unwrap());
+    let sign = |path: &Path, key: &SecretKey| {
+        let bytes = std::fs::read(path).unwrap();
+        ModuleSignature::sign(key, &digest(&bytes))
+            .unwrap()
+            .write(&signature_path(path))
+            .unwrap();
+    };
+    std::fs::write(dir.join("r.wasm"), &a).unwrap();
+    sign(&dir.join("r.wasm"), &good);
+    let set = dir.join("rewards.toml");
+    std::fs::write(
+        &set,
+        format!(
+            "require_signature = true\ntrusted_keys = [\"{}\"]\n\n[[reward]]\nname = \"r\"\nplugin = \"r.wasm\"\n",
+            good.public_key()
+        ),
+    )
+    .unwrap();
+    RewardSet::load(&engine, &set).expect("a signed module by a trusted key loads");
+
+    let live = LiveRewardSet::start(
+        &engine,
+        LoadContext::for_file(&set),
+        LiveOptions {
+            watch: false,
+            ..LiveOptions::default()
+        },
+    )
+    .unwrap();
+    let refused = |file: &str| {
+        let e = live
+            .swap("r", dir.join(file).to_str().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(!live.has_pending(), "{file}");
+        assert_eq!(live.current().set.digests()[0].1, digest(&a), "{file}");
+        e
+    };
+    // Unsigned.
+    std::fs::write(dir.join("unsigned.wasm"), &b).unwrap();
+    let e = refused("unsigned.wasm");
+    assert!(e.contains("not signed"), "{e}");
+    // Signed, by a key nobody trusts.
+    std::fs::write(dir.join("other.wasm"), &b).unwrap();
+    sign(&dir.join("other.wasm"), &other);
+    let e = refused("other.wasm");
+    assert!(e.contains("not a trusted key"), "{e}");
+    // Signed by the trusted key, then changed.
+    std::fs::write(dir.join("tampered.wasm"), &b).unwrap();
+    sign(&dir.join("tampered.wasm"), &good);
+    let mut t = b.clone();
+    t.extend_from_slice(&[0, 2, 1, b'x']);
+    std::fs::write(dir.join("tampered.wasm"), &t).unwrap();
+    let e = refused("tampered.wasm");
+    assert!(e.contains("changed after signing"), "{e}");
+    // Signed and trusted, but its own test vectors fail: vetting refuses it.
+    let bad = rewasm_runtime::vectors::embed(
+        &b,
+        br#"{"name": "wrong-on-purpose", "sample": {"completion": "x", "completion_tokens": 1}, "expect": {"value": 0.5}}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("badvec.wasm"), &bad).unwrap();
+    sign(&dir.join("badvec.wasm"), &good);
+    let e = refused("badvec.wasm");
+    assert!(e.contains("vetting refused") && e.contains("wrong-on-purpose"), "{e}");
+    // Signed, trusted, vectors pass: served.
+    std::fs::write(dir.join("ok.wasm"), &b).unwrap();
+    sign(&dir.join("ok.wasm"), &good);
+    live.swap("r", dir.join("ok.wasm").to_str().unwrap()).unwrap();
+    assert_eq!(live.publish(1).unwrap().set.digests()[0].1, digest(&b));
+
+    // Loading a set whose module was changed after signing fails, naming it.
+    std::fs::write(dir.join("r.wasm"), &t).unwrap();
+    let e = RewardSet::load(&engine, &set).err().expect("refused").to_string();
+    assert!(e.contains("`r`") && e.contains("changed after signing"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

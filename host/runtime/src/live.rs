@@ -292,6 +292,7 @@ impl LiveRewardSet {
                 ctx.stores.insert(0, store.clone());
             }
         }
+        ctx.apply_policy(&file)?;
         let batch_size = file.batch_size;
         let set = RewardSet::from_file(engine, file, &ctx)?;
         if let Some((path, lock)) = &opts.lock {
@@ -303,8 +304,9 @@ impl LiveRewardSet {
         }
         if let Some(store) = &opts.run_store {
             for r in set.rewards() {
-                let bytes = ctx.resolve(&r.spec.plugin)?.bytes()?;
-                store.put(&bytes)?;
+                let source = ctx.resolve(&r.spec.plugin)?;
+                let bytes = source.bytes()?;
+                keep(store, &ctx, &source, &bytes)?;
             }
         }
         let rewards = set.into_rewards();
@@ -418,6 +420,14 @@ impl LiveRewardSet {
         let cur = self.current();
         RewardSetFile {
             batch_size: cur.set.batch_size(),
+            require_signature: self.inner.ctx.require_signature.is_some(),
+            trusted_keys: self
+                .inner
+                .ctx
+                .require_signature
+                .as_ref()
+                .map(|keys| keys.iter().map(|k| k.to_string()).collect())
+                .unwrap_or_default(),
             reward: cur
                 .set
                 .rewards()
@@ -551,6 +561,7 @@ impl Inner {
         if let Some((path, lock)) = &self.opts.lock {
             lock.check(path, &spec.name, &crate::cache::sha256_hex(&bytes))?;
         }
+        self.ctx.check_signature(&spec.name, &source, &bytes)?;
         let name = spec.name.clone();
         let reward = load_reward_bytes(&self.engine, spec, &source.origin(), &bytes, &self.ctx)?;
         let mut missing = reward.plugin.missing_grants();
@@ -573,8 +584,18 @@ impl Inner {
                 ),
             });
         }
+        crate::vet::check_vectors(
+            &self.engine,
+            &bytes,
+            &reward.spec.limits,
+            reward.plugin.grants(),
+        )
+        .map_err(|e| Error::VetRefused {
+            reward: reward.spec.name.clone(),
+            message: e.to_string(),
+        })?;
         if let Some(store) = &self.opts.run_store {
-            store.put(&bytes)?;
+            keep(store, &self.ctx, &source, &bytes)?;
         }
         Ok((reward, bytes))
     }
@@ -854,6 +875,20 @@ impl Inner {
             *guard = false;
         }
     }
+}
+
+/// Copies a module (and its signature, if it has one) into a run's store.
+fn keep(
+    store: &ModuleStore,
+    ctx: &LoadContext,
+    source: &crate::ModuleSource,
+    bytes: &[u8],
+) -> Result<(), Error> {
+    let digest = store.put(bytes)?;
+    if let Some(sig) = ctx.find_signature(source, &digest)? {
+        store.put_attachment(&digest, "sig", &sig)?;
+    }
+    Ok(())
 }
 
 /// Compiling and vetting run at nice 10 on Linux, so they yield to scoring

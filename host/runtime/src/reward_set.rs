@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     Capability, Error, Grants, InstanceMode, ModuleSource, ModuleStore, Plugin, PluginOptions,
-    QuarantinePolicy, RewardEngine, SandboxLimits,
+    PublicKey, QuarantinePolicy, RewardEngine, SandboxLimits,
 };
 
 /// A reward-set file as written (TOML).
@@ -19,6 +19,15 @@ pub struct RewardSetFile {
     /// always go together).
     #[serde(default = "default_batch_size")]
     pub batch_size: usize,
+    /// Refuse every module (built-ins excepted) without a valid signature
+    /// by a trusted key: `MODULE.sig` beside a file, or the signature pulled
+    /// with an OCI module. Read once, when the set is first loaded.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_signature: bool,
+    /// Public keys (`ed25519:<hex>`) trusted to sign this set's modules,
+    /// besides those in `$REWASM_HOME/trusted_keys`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_keys: Vec<String>,
     /// The rewards.
     #[serde(default)]
     pub reward: Vec<RewardSpec>,
@@ -175,6 +184,8 @@ pub struct LoadContext {
     pub quarantine: QuarantinePolicy,
     /// Where `sha256:<hex>` plugins are looked up, in order.
     pub stores: Vec<ModuleStore>,
+    /// When set, modules must be signed by one of these keys.
+    pub require_signature: Option<Arc<Vec<PublicKey>>>,
 }
 
 impl LoadContext {
@@ -187,7 +198,79 @@ impl LoadContext {
             mode: InstanceMode::Fresh,
             quarantine: QuarantinePolicy::default(),
             stores: vec![ModuleStore::default_location()],
+            require_signature: None,
         }
+    }
+
+    /// Takes the signature policy of a set file (`require_signature`,
+    /// `trusted_keys` plus the user's trusted keys), unless one is set.
+    pub fn apply_policy(&mut self, file: &RewardSetFile) -> Result<(), Error> {
+        if !file.require_signature || self.require_signature.is_some() {
+            return Ok(());
+        }
+        let mut keys = crate::trusted_keys_from_user_config();
+        for k in &file.trusted_keys {
+            keys.push(PublicKey::parse(k).map_err(|e| Error::RewardSetSyntax {
+                path: self.path.clone(),
+                message: format!("trusted_keys: {e}"),
+            })?);
+        }
+        self.require_signature = Some(Arc::new(keys));
+        Ok(())
+    }
+
+    /// Under `require_signature`, checks the signature of a module read
+    /// from `source`: the `.sig` beside a file, else one kept with the
+    /// module in a store (pulled from OCI, or copied into a run's store).
+    pub fn check_signature(
+        &self,
+        reward: &str,
+        source: &ModuleSource,
+        bytes: &[u8],
+    ) -> Result<Option<Vec<u8>>, Error> {
+        let Some(trusted) = &self.require_signature else {
+            return Ok(None);
+        };
+        if source.is_builtin() {
+            return Ok(None);
+        }
+        let digest = crate::cache::sha256_hex(bytes);
+        let sig = self.find_signature(source, &digest)?;
+        let refuse = |e: crate::SignatureError| {
+            self.invalid(reward, format!("require_signature: {} ({})", e, source.origin()))
+        };
+        let Some(sig) = sig else {
+            return Err(refuse(crate::SignatureError::Unsigned {
+                origin: source.origin(),
+            }));
+        };
+        crate::ModuleSignature::parse(&sig, &source.origin())
+            .and_then(|s| s.verify(&digest, trusted))
+            .map_err(refuse)?;
+        Ok(Some(sig))
+    }
+
+    /// The signature bytes of a module, if any can be found.
+    pub fn find_signature(
+        &self,
+        source: &ModuleSource,
+        digest: &str,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        if let Some(p) = source.file() {
+            let sig = crate::signature_path(p);
+            if sig.is_file() {
+                return std::fs::read(&sig)
+                    .map(Some)
+                    .map_err(|cause| Error::Io { path: sig, cause });
+            }
+        }
+        let default = ModuleStore::default_location();
+        for store in self.stores.iter().chain(std::iter::once(&default)) {
+            if let Some(sig) = store.attachment(digest, "sig")? {
+                return Ok(Some(sig));
+            }
+        }
+        Ok(None)
     }
 
     fn invalid(&self, reward: &str, message: String) -> Error {
@@ -213,6 +296,7 @@ pub fn load_reward(
 ) -> Result<Reward, Error> {
     let source = ctx.resolve(&spec.plugin)?;
     let bytes = source.bytes()?;
+    ctx.check_signature(&spec.name, &source, &bytes)?;
     load_reward_bytes(engine, spec, &source.origin(), &bytes, ctx)
 }
 
@@ -284,6 +368,9 @@ impl RewardSet {
         file: RewardSetFile,
         ctx: &LoadContext,
     ) -> Result<Self, Error> {
+        let mut ctx = ctx.clone();
+        ctx.apply_policy(&file)?;
+        let ctx = &ctx;
         // Plugins compile in parallel; the first error (in file order) wins.
         let loaded: Vec<Result<Reward, Error>> = file
             .reward

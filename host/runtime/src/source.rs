@@ -9,6 +9,10 @@ pub enum ModuleSource {
     Builtin(&'static str),
     /// A `.wasm` component file.
     File(PathBuf),
+    /// A module in an OCI registry, `oci://HOST[:PORT]/REPO[:TAG][@sha256:..]`:
+    /// pulled (digests checked) into the user's module store, served from
+    /// there when the reference is pinned and the registry is down.
+    Oci(crate::OciRef),
     /// A module of a [`ModuleStore`], named `sha256:<hex>` in a reward set.
     Stored {
         /// Its sha256.
@@ -28,6 +32,9 @@ impl ModuleSource {
     /// Like [`ModuleSource::resolve`]; `sha256:<hex>` is looked up in
     /// `stores`, in order.
     pub fn resolve_in(plugin: &str, base_dir: &Path, stores: &[ModuleStore]) -> Result<Self, Error> {
+        if plugin.starts_with("oci://") {
+            return Ok(ModuleSource::Oci(crate::OciRef::parse(plugin)?));
+        }
         if let Some(hex) = plugin.strip_prefix("sha256:") {
             crate::store::check_digest(hex)?;
             let digest = hex.to_ascii_lowercase();
@@ -71,6 +78,10 @@ impl ModuleSource {
                         cause,
                     })
             }
+            ModuleSource::Oci(r) => {
+                let pulled = crate::oci::pull(r, &ModuleStore::default_location())?;
+                Ok(std::borrow::Cow::Owned(pulled.bytes))
+            }
             ModuleSource::Stored { digest, path } => {
                 let bytes = std::fs::read(path).map_err(|cause| Error::Io {
                     path: path.clone(),
@@ -88,6 +99,11 @@ impl ModuleSource {
         }
     }
 
+    /// Whether the bytes are part of this binary (trusted as the binary is).
+    pub fn is_builtin(&self) -> bool {
+        matches!(self, ModuleSource::Builtin(_))
+    }
+
     /// The file the bytes are read from, if any (watched for changes).
     pub fn file(&self) -> Option<&Path> {
         match self {
@@ -102,6 +118,7 @@ impl ModuleSource {
             ModuleSource::Builtin(n) => format!("builtin:{n}"),
             ModuleSource::File(p) => p.display().to_string(),
             ModuleSource::Stored { digest, .. } => format!("sha256:{digest}"),
+            ModuleSource::Oci(r) => r.to_string(),
         }
     }
 }
