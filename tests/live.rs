@@ -35,15 +35,15 @@ fn tempdir(tag: &str) -> PathBuf {
         N.fetch_add(1, Ordering::SeqCst)
     ));
     let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
+    std::fs::create_dir_all(&d).expect("test setup");
     d
 }
 
 /// A set with one reward `r` whose module is the file `r.wasm` in `dir`.
 fn write_set(dir: &Path, module: &[u8]) -> PathBuf {
-    std::fs::write(dir.join("r.wasm"), module).unwrap();
+    std::fs::write(dir.join("r.wasm"), module).expect("test setup");
     let set = dir.join("rewards.toml");
-    std::fs::write(&set, "[[reward]]\nname = \"r\"\nplugin = \"r.wasm\"\n").unwrap();
+    std::fs::write(&set, "[[reward]]\nname = \"r\"\nplugin = \"r.wasm\"\n").expect("test setup");
     set
 }
 
@@ -71,7 +71,8 @@ fn samples() -> Vec<Sample> {
 
 /// What a module gives for `samples()`, loaded on its own.
 fn expected(engine: &Arc<RewardEngine>, bytes: &[u8]) -> Vec<f64> {
-    let p = Plugin::load_with(engine, "r", "expected", bytes, PluginOptions::default()).unwrap();
+    let p = Plugin::load_with(engine, "r", "expected", bytes, PluginOptions::default())
+        .expect("test setup");
     p.score_batch(&samples())
         .into_iter()
         .map(|r| r.expect("reference scoring").value)
@@ -131,7 +132,10 @@ fn five_hundred_swaps_under_load_lose_and_misattribute_nothing() {
         assert_eq!(name, "r");
         let rows = v.set.score(batch);
         for (i, row) in rows.iter().enumerate() {
-            let got = row.rewards[0].1.as_ref().map_err(|e| format!("failed: {e}"))?;
+            let got = row.rewards[0]
+                .1
+                .as_ref()
+                .map_err(|e| format!("failed: {e}"))?;
             if got.value != want[&d][i] {
                 return Err(format!(
                     "misattributed: sample {i} scored {} under {d}, which gives {}",
@@ -232,12 +236,19 @@ fn a_changed_module_file_is_picked_up_and_a_broken_one_refused() {
     })
     .expect("refusal reported");
     let text = ev.to_string();
-    assert!(text.contains("`r`") && text.contains("not a Wasm component"), "{text}");
+    assert!(
+        text.contains("`r`") && text.contains("not a Wasm component"),
+        "{text}"
+    );
     assert!(live.publish(2).is_none());
     assert_eq!(live.current().set.digests()[0].1, digest(&b));
 
     // A set file that does not parse changes nothing and says why.
-    std::fs::write(&set, "[[reward]]\nname = \"r\"\nplugin = 'r.wasm'\nwieght = 2\n").unwrap();
+    std::fs::write(
+        &set,
+        "[[reward]]\nname = \"r\"\nplugin = 'r.wasm'\nwieght = 2\n",
+    )
+    .unwrap();
     let ev = wait_for(Duration::from_secs(20), || {
         live.drain_events()
             .into_iter()
@@ -248,7 +259,11 @@ fn a_changed_module_file_is_picked_up_and_a_broken_one_refused() {
 
     // Fixed file and module: the new weight and module serve.
     std::fs::write(dir.join("r.wasm"), &a).unwrap();
-    std::fs::write(&set, "[[reward]]\nname = \"r\"\nplugin = 'r.wasm'\nweight = 2\n").unwrap();
+    std::fs::write(
+        &set,
+        "[[reward]]\nname = \"r\"\nplugin = 'r.wasm'\nweight = 2\n",
+    )
+    .unwrap();
     let v = wait_for(Duration::from_secs(20), || live.publish(3)).expect("second swap");
     assert_eq!(v.set.digests()[0].1, digest(&a));
     assert_eq!(v.set.rewards()[0].spec.weight, 2.0);
@@ -337,7 +352,9 @@ fn vetting_refuses_ungranted_capabilities_and_lock_drift() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("`r`") && err.contains(&digest(&a)) && err.contains(&digest(&dist("length-bonus"))),
+        err.contains("`r`")
+            && err.contains(&digest(&a))
+            && err.contains(&digest(&dist("length-bonus"))),
         "{err}"
     );
     assert!(!live.has_pending());
@@ -356,7 +373,10 @@ fn vetting_refuses_ungranted_capabilities_and_lock_drift() {
         .swap("r", dir.join("hostile.wasm").to_str().unwrap())
         .unwrap_err()
         .to_string();
-    assert!(err.contains("capabilities") && err.contains("judge"), "{err}");
+    assert!(
+        err.contains("capabilities") && err.contains("judge"),
+        "{err}"
+    );
     assert!(!unlocked.has_pending());
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -375,7 +395,8 @@ fn a_snapshot_restores_the_digests_that_served() {
         ..LiveOptions::default()
     };
     let live = LiveRewardSet::start(&engine, LoadContext::for_file(&set), opts()).unwrap();
-    live.swap("r", dir.join("b.wasm").to_str().unwrap()).unwrap();
+    live.swap("r", dir.join("b.wasm").to_str().unwrap())
+        .unwrap();
     live.publish(3).unwrap();
     let snap = live.snapshot();
     drop(live);
@@ -394,7 +415,10 @@ fn signatures_and_shipped_vectors_are_enforced_on_load_and_on_swap() {
     let engine = engine();
     let dir = tempdir("sign");
     let (a, b) = (dist("format"), dist("length-bonus"));
-    let (good, other) = (SecretKey::generate().unwrap(), SecretKey::generate().unwrap());
+    let (good, other) = (
+        SecretKey::generate().unwrap(),
+        SecretKey::generate().unwrap(),
+    );
     let sign = |path: &Path, key: &SecretKey| {
         let bytes = std::fs::read(path).unwrap();
         ModuleSignature::sign(key, &digest(&bytes))
@@ -459,16 +483,26 @@ fn signatures_and_shipped_vectors_are_enforced_on_load_and_on_swap() {
     std::fs::write(dir.join("badvec.wasm"), &bad).unwrap();
     sign(&dir.join("badvec.wasm"), &good);
     let e = refused("badvec.wasm");
-    assert!(e.contains("vetting refused") && e.contains("wrong-on-purpose"), "{e}");
+    assert!(
+        e.contains("vetting refused") && e.contains("wrong-on-purpose"),
+        "{e}"
+    );
     // Signed, trusted, vectors pass: served.
     std::fs::write(dir.join("ok.wasm"), &b).unwrap();
     sign(&dir.join("ok.wasm"), &good);
-    live.swap("r", dir.join("ok.wasm").to_str().unwrap()).unwrap();
+    live.swap("r", dir.join("ok.wasm").to_str().unwrap())
+        .unwrap();
     assert_eq!(live.publish(1).unwrap().set.digests()[0].1, digest(&b));
 
     // Loading a set whose module was changed after signing fails, naming it.
     std::fs::write(dir.join("r.wasm"), &t).unwrap();
-    let e = RewardSet::load(&engine, &set).err().expect("refused").to_string();
-    assert!(e.contains("`r`") && e.contains("changed after signing"), "{e}");
+    let e = RewardSet::load(&engine, &set)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        e.contains("`r`") && e.contains("changed after signing"),
+        "{e}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

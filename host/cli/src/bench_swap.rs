@@ -157,7 +157,10 @@ fn run_in(args: &SwapArgs, dir: &Path) -> anyhow::Result<()> {
     }
     drop(live);
 
-    println!("## Hot swap latency (math-accuracy, {} KiB component, {reps} swaps each)\n", base.len() / 1024);
+    println!(
+        "## Hot swap latency (math-accuracy, {} KiB component, {reps} swaps each)\n",
+        base.len() / 1024
+    );
     println!("| Case | Prepare (read, compile/load, vet) median | Publish median | Max publish |");
     println!("|---|---|---|---|");
     for (name, t) in [
@@ -189,7 +192,10 @@ fn run_in(args: &SwapArgs, dir: &Path) -> anyhow::Result<()> {
                 watched.push(t0.elapsed());
                 break;
             }
-            anyhow::ensure!(t0.elapsed() < Duration::from_secs(30), "the watcher never swapped");
+            anyhow::ensure!(
+                t0.elapsed() < Duration::from_secs(30),
+                "the watcher never swapped"
+            );
             std::thread::sleep(Duration::from_micros(200));
         }
     }
@@ -225,7 +231,11 @@ fn run_in(args: &SwapArgs, dir: &Path) -> anyhow::Result<()> {
                 &live,
                 &batch,
                 per_run,
-                Some((dir, Duration::from_millis(args.swap_every_ms), swaps.clone())),
+                Some((
+                    dir,
+                    Duration::from_millis(args.swap_every_ms),
+                    swaps.clone(),
+                )),
             )?);
         }
     }

@@ -64,9 +64,7 @@ fn open(path: &Path) -> anyhow::Result<Box<dyn BufRead + Send>> {
 }
 
 /// Rows as they are read, from a thread: for streams (`score --watch`).
-pub fn stream_rows(
-    path: &Path,
-) -> anyhow::Result<std::sync::mpsc::Receiver<Result<Row, BadLine>>> {
+pub fn stream_rows(path: &Path) -> anyhow::Result<std::sync::mpsc::Receiver<Result<Row, BadLine>>> {
     let reader = open(path)?;
     let (tx, rx) = std::sync::mpsc::sync_channel(4096);
     std::thread::Builder::new()

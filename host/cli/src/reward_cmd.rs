@@ -98,7 +98,8 @@ fn swap(args: SwapArgs) -> anyhow::Result<ExitCode> {
     );
     let body = serde_json::json!({"id": id, "reward": args.name, "source": source});
     let tmp = control.join(format!("{id}.request.tmp"));
-    std::fs::write(&tmp, body.to_string()).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::write(&tmp, body.to_string())
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, control.join(format!("{id}.swap.json")))
         .with_context(|| format!("cannot queue the request in {}", control.display()))?;
     eprintln!(

@@ -36,25 +36,29 @@ fn row(i: usize) -> String {
 
 /// The value each module gives each row kind, from a plain `rewasm score`.
 fn reference(dir: &Path, module: &[u8]) -> Vec<f64> {
-    std::fs::write(dir.join("ref.wasm"), module).unwrap();
+    std::fs::write(dir.join("ref.wasm"), module).expect("test setup");
     std::fs::write(
         dir.join("ref.toml"),
         "[[reward]]\nname = \"r\"\nplugin = \"ref.wasm\"\n",
     )
-    .unwrap();
+    .expect("test setup");
     let input: String = (0..28).map(|i| row(i) + "\n").collect();
-    std::fs::write(dir.join("ref.jsonl"), input).unwrap();
+    std::fs::write(dir.join("ref.jsonl"), input).expect("test setup");
     let o = Command::new(env!("CARGO_BIN_EXE_rewasm"))
         .args(["score", "--no-progress", "--rewards"])
         .arg(dir.join("ref.toml"))
         .arg("--input")
         .arg(dir.join("ref.jsonl"))
         .output()
-        .unwrap();
+        .expect("test setup");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stdout)
         .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["rewards"]["r"]["value"].as_f64().unwrap())
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("test setup")["rewards"]["r"]["value"]
+                .as_f64()
+                .expect("test setup")
+        })
         .collect()
 }
 
@@ -73,9 +77,20 @@ fn a_watched_stream_switches_modules_between_batches() {
     assert_ne!(want[&digest(&a)], want[&digest(&b)]);
 
     std::fs::write(dir.join("r.wasm"), &a).unwrap();
-    std::fs::write(dir.join("set.toml"), "[[reward]]\nname = \"r\"\nplugin = \"r.wasm\"\n").unwrap();
+    std::fs::write(
+        dir.join("set.toml"),
+        "[[reward]]\nname = \"r\"\nplugin = \"r.wasm\"\n",
+    )
+    .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_rewasm"))
-        .args(["score", "--watch", "--no-progress", "--input", "-", "--rewards"])
+        .args([
+            "score",
+            "--watch",
+            "--no-progress",
+            "--input",
+            "-",
+            "--rewards",
+        ])
         .arg(dir.join("set.toml"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -93,7 +108,7 @@ fn a_watched_stream_switches_modules_between_batches() {
         stdin.flush().unwrap();
     };
     let mut outputs: Vec<Value> = Vec::new();
-    let mut read = |stdout: &mut BufReader<_>, n: usize, outputs: &mut Vec<Value>| {
+    let read = |stdout: &mut BufReader<_>, n: usize, outputs: &mut Vec<Value>| {
         for _ in 0..n {
             let mut line = String::new();
             stdout.read_line(&mut line).unwrap();
@@ -102,13 +117,18 @@ fn a_watched_stream_switches_modules_between_batches() {
     };
     send(&mut stdin, 10);
     read(&mut stdout, 10, &mut outputs);
-    assert!(outputs.iter().all(|o| o["reward_sha256"]["r"] == digest(&a)));
+    assert!(outputs
+        .iter()
+        .all(|o| o["reward_sha256"]["r"] == digest(&a)));
 
     // Change the module; keep the rows flowing until the new one serves.
     std::fs::write(dir.join("r.wasm"), &b).unwrap();
     let t = Instant::now();
     while outputs.last().unwrap()["reward_sha256"]["r"] != digest(&b) {
-        assert!(t.elapsed() < Duration::from_secs(60), "the new module never served");
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "the new module never served"
+        );
         send(&mut stdin, 2);
         read(&mut stdout, 2, &mut outputs);
         std::thread::sleep(Duration::from_millis(20));
@@ -132,7 +152,10 @@ fn a_watched_stream_switches_modules_between_batches() {
         if d == digest(&b) {
             switched = true;
         } else {
-            assert!(!switched, "row {i}: the old module served after the new one");
+            assert!(
+                !switched,
+                "row {i}: the old module served after the new one"
+            );
         }
     }
     let _ = std::fs::remove_dir_all(&dir);

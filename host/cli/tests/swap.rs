@@ -16,7 +16,7 @@ fn repo() -> PathBuf {
 fn scratch(name: &str) -> PathBuf {
     let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("swap-{name}"));
     let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
+    std::fs::create_dir_all(&d).expect("test setup");
     d
 }
 
@@ -28,23 +28,25 @@ fn rewasm() -> Command {
 
 fn digest(path: &Path) -> String {
     use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(std::fs::read(path).unwrap()))
+    hex::encode(sha2::Sha256::digest(
+        std::fs::read(path).expect("test setup"),
+    ))
 }
 
 /// A copy of examples/tiny.toml in `dir` with a second, weight-0 reward
 /// `shape` served from `shape.wasm` (the format plugin).
 fn setup(dir: &Path, max_steps: u64) -> PathBuf {
     let dist = repo().join("plugins/dist");
-    std::fs::copy(dist.join("format.wasm"), dir.join("shape.wasm")).unwrap();
-    std::fs::copy(dist.join("length-bonus.wasm"), dir.join("length.wasm")).unwrap();
+    std::fs::copy(dist.join("format.wasm"), dir.join("shape.wasm")).expect("test setup");
+    std::fs::copy(dist.join("length-bonus.wasm"), dir.join("length.wasm")).expect("test setup");
     std::fs::write(
         dir.join("rewards.toml"),
         "[[reward]]\nname = \"accuracy\"\nplugin = \"math-accuracy\"\n\
          [reward.config]\nextractors = [\"last_number\"]\n\n\
          [[reward]]\nname = \"shape\"\nplugin = \"shape.wasm\"\nweight = 0.0\n",
     )
-    .unwrap();
-    let tiny = std::fs::read_to_string(repo().join("examples/tiny.toml")).unwrap();
+    .expect("test setup");
+    let tiny = std::fs::read_to_string(repo().join("examples/tiny.toml")).expect("test setup");
     let data = repo().join("examples/tiny/data.jsonl");
     let mut run = String::new();
     for line in tiny.lines() {
@@ -63,7 +65,7 @@ fn setup(dir: &Path, max_steps: u64) -> PathBuf {
         }
     }
     let path = dir.join("run.toml");
-    std::fs::write(&path, run).unwrap();
+    std::fs::write(&path, run).expect("test setup");
     path
 }
 
@@ -81,7 +83,10 @@ fn a_reward_swapped_mid_run_serves_from_the_next_step_and_survives_resume() {
     let dir = scratch("run");
     let run = setup(&dir, 60);
     let out = dir.join("out");
-    let (format, length) = (digest(&dir.join("shape.wasm")), digest(&dir.join("length.wasm")));
+    let (format, length) = (
+        digest(&dir.join("shape.wasm")),
+        digest(&dir.join("length.wasm")),
+    );
     let mut child = rewasm()
         .args(["train", "--no-progress", "--config"])
         .arg(&run)
@@ -92,7 +97,10 @@ fn a_reward_swapped_mid_run_serves_from_the_next_step_and_survives_resume() {
 
     let t = Instant::now();
     while steps(&out).len() < 3 {
-        assert!(t.elapsed() < Duration::from_secs(300), "the run made no progress");
+        assert!(
+            t.elapsed() < Duration::from_secs(300),
+            "the run made no progress"
+        );
         assert!(child.try_wait().unwrap().is_none(), "the run ended early");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -136,11 +144,18 @@ fn a_reward_swapped_mid_run_serves_from_the_next_step_and_survives_resume() {
     std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
     assert!(status.success(), "{err}");
     assert!(err.contains("rewards v1 serving after"), "{err}");
-    assert!(err.contains("swap of `shape`"), "the refusal is shown: {err}");
+    assert!(
+        err.contains("swap of `shape`"),
+        "the refusal is shown: {err}"
+    );
 
     let rows = steps(&out);
     let numbers: Vec<u64> = rows.iter().map(|r| r["step"].as_u64().unwrap()).collect();
-    assert_eq!(numbers, (1..=60).collect::<Vec<_>>(), "no lost or repeated step");
+    assert_eq!(
+        numbers,
+        (1..=60).collect::<Vec<_>>(),
+        "no lost or repeated step"
+    );
     assert!(from > 3 && from <= 60, "{from}");
     for r in &rows {
         let step = r["step"].as_u64().unwrap();
@@ -148,7 +163,10 @@ fn a_reward_swapped_mid_run_serves_from_the_next_step_and_survives_resume() {
         assert_eq!(r["reward_sha256"]["shape"], want.as_str(), "step {step}");
         assert!(r["reward_sha256"]["accuracy"].is_string());
     }
-    assert!(!out.join("control/live.json").exists(), "the marker goes with the run");
+    assert!(
+        !out.join("control/live.json").exists(),
+        "the marker goes with the run"
+    );
     let state: Value = serde_json::from_str(
         &std::fs::read_to_string(out.join("checkpoints/step-00000060/trainer_state.json")).unwrap(),
     )
@@ -159,7 +177,14 @@ fn a_reward_swapped_mid_run_serves_from_the_next_step_and_survives_resume() {
     // gone; the checkpoint's module serves from the run's own store.
     std::fs::remove_file(dir.join("length.wasm")).unwrap();
     let o = rewasm()
-        .args(["train", "--no-progress", "--resume", "--max-steps", "62", "--config"])
+        .args([
+            "train",
+            "--no-progress",
+            "--resume",
+            "--max-steps",
+            "62",
+            "--config",
+        ])
         .arg(&run)
         .output()
         .unwrap();
@@ -188,11 +213,18 @@ fn locked_runs_refuse_drift_and_swap_needs_a_live_run() {
     assert!(!o.status.success());
     assert!(err.contains("rewasm lock"), "{err}");
 
-    let o = rewasm().arg("lock").arg(dir.join("rewards.toml")).output().unwrap();
+    let o = rewasm()
+        .arg("lock")
+        .arg(dir.join("rewards.toml"))
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let lock = std::fs::read_to_string(dir.join("rewards.lock")).unwrap();
     let format = digest(&dir.join("shape.wasm"));
-    assert!(lock.contains(&format) && lock.contains("name = \"shape\""), "{lock}");
+    assert!(
+        lock.contains(&format) && lock.contains("name = \"shape\""),
+        "{lock}"
+    );
 
     // Drift: the module file changes after locking.
     std::fs::copy(dir.join("length.wasm"), dir.join("shape.wasm")).unwrap();

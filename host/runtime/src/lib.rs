@@ -42,11 +42,11 @@ pub use reward_set::{
     load_reward, load_reward_bytes, LoadContext, Reward, RewardSet, RewardSetFile, RewardSpec,
     RewardStats, ScoredRow,
 };
-pub use source::{builtin_names, ModuleSource};
 pub use sign::{
-    module_digest, read_trusted_keys, signature_path, trusted_keys_from_user_config,
-    verify_module, ModuleSignature, PublicKey, SecretKey, SignatureError,
+    module_digest, read_trusted_keys, signature_path, trusted_keys_from_user_config, verify_module,
+    ModuleSignature, PublicKey, SecretKey, SignatureError,
 };
+pub use source::{builtin_names, ModuleSource};
 pub use store::ModuleStore;
 pub use vectors::TestCase;
 pub use vet::{check_vectors, vet, VetFailure, VetOptions};

@@ -23,7 +23,12 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use crate::reward_set::{load_reward_bytes, LoadContext, Reward};
-use crate::{Capability, Error, LockFile, ModuleStore, RewardEngine, RewardSet, RewardSetFile, RewardSpec};
+use crate::{
+    Capability, Error, LockFile, ModuleStore, RewardEngine, RewardSet, RewardSetFile, RewardSpec,
+};
+
+/// A callback that sees every [`SwapEvent`] as it happens.
+pub type EventHook = Arc<dyn Fn(&SwapEvent) + Send + Sync>;
 
 /// How a live set watches and vets.
 #[derive(Clone)]
@@ -42,7 +47,7 @@ pub struct LiveOptions {
     /// Under `--locked`: the lock and its path; drifting modules are refused.
     pub lock: Option<(PathBuf, LockFile)>,
     /// Called on every event as it happens (progress lines).
-    pub on_event: Option<Arc<dyn Fn(&SwapEvent) + Send + Sync>>,
+    pub on_event: Option<EventHook>,
 }
 
 impl Default for LiveOptions {
@@ -157,7 +162,10 @@ impl std::fmt::Display for SwapEvent {
                 "swap of `{reward}` to {source} refused, old version keeps serving: {reason}"
             ),
             SwapEvent::SetError { message } => {
-                write!(f, "reward set not reloaded, old version keeps serving: {message}")
+                write!(
+                    f,
+                    "reward set not reloaded, old version keeps serving: {message}"
+                )
             }
         }
     }
@@ -297,10 +305,7 @@ impl LiveRewardSet {
         let set = RewardSet::from_file(engine, file, &ctx)?;
         if let Some((path, lock)) = &opts.lock {
             let digests = set.digests();
-            lock.check_all(
-                path,
-                digests.iter().map(|(n, d)| (n.as_str(), d.as_str())),
-            )?;
+            lock.check_all(path, digests.iter().map(|(n, d)| (n.as_str(), d.as_str())))?;
         }
         if let Some(store) = &opts.run_store {
             for r in set.rewards() {
@@ -363,7 +368,11 @@ impl LiveRewardSet {
             let mut cur = write(&self.inner.current);
             let v = Arc::new(Version {
                 generation: cur.generation + 1,
-                set: RewardSet::from_rewards(pending.rewards, pending.batch_size, &self.inner.ctx.path),
+                set: RewardSet::from_rewards(
+                    pending.rewards,
+                    pending.batch_size,
+                    &self.inner.ctx.path,
+                ),
             });
             let old = std::mem::replace(&mut *cur, v.clone());
             (v, old)

@@ -168,7 +168,11 @@ impl LockFile {
             self.check(lock_path, name, digest)?;
             seen.push(name);
         }
-        if let Some(extra) = self.reward.iter().find(|r| !seen.contains(&r.name.as_str())) {
+        if let Some(extra) = self
+            .reward
+            .iter()
+            .find(|r| !seen.contains(&r.name.as_str()))
+        {
             return Err(Error::Locked {
                 lock: lock_path.to_path_buf(),
                 message: format!(
@@ -207,8 +211,14 @@ mod tests {
             msg.contains("acc") && msg.contains(&"a".repeat(64)) && msg.contains(&"b".repeat(64)),
             "{msg}"
         );
-        let msg = l.check(p, "other", &"b".repeat(64)).unwrap_err().to_string();
-        assert!(msg.contains("other") && msg.contains("not in the lock"), "{msg}");
+        let msg = l
+            .check(p, "other", &"b".repeat(64))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("other") && msg.contains("not in the lock"),
+            "{msg}"
+        );
         let msg = l.check_all(p, []).unwrap_err().to_string();
         assert!(msg.contains("does not have"), "{msg}");
     }

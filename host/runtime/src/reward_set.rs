@@ -237,7 +237,10 @@ impl LoadContext {
         let digest = crate::cache::sha256_hex(bytes);
         let sig = self.find_signature(source, &digest)?;
         let refuse = |e: crate::SignatureError| {
-            self.invalid(reward, format!("require_signature: {} ({})", e, source.origin()))
+            self.invalid(
+                reward,
+                format!("require_signature: {} ({})", e, source.origin()),
+            )
         };
         let Some(sig) = sig else {
             return Err(refuse(crate::SignatureError::Unsigned {
@@ -317,8 +320,12 @@ pub fn load_reward_bytes(
             ));
         }
     }
-    let config_json = serde_json::to_string(&spec.config)
-        .map_err(|e| ctx.invalid(&spec.name, format!("config cannot be converted to JSON: {e}")))?;
+    let config_json = serde_json::to_string(&spec.config).map_err(|e| {
+        ctx.invalid(
+            &spec.name,
+            format!("config cannot be converted to JSON: {e}"),
+        )
+    })?;
     let plugin = Plugin::load_with(
         engine,
         &spec.name,

@@ -31,7 +31,11 @@ impl ModuleSource {
 
     /// Like [`ModuleSource::resolve`]; `sha256:<hex>` is looked up in
     /// `stores`, in order.
-    pub fn resolve_in(plugin: &str, base_dir: &Path, stores: &[ModuleStore]) -> Result<Self, Error> {
+    pub fn resolve_in(
+        plugin: &str,
+        base_dir: &Path,
+        stores: &[ModuleStore],
+    ) -> Result<Self, Error> {
         if plugin.starts_with("oci://") {
             return Ok(ModuleSource::Oci(crate::OciRef::parse(plugin)?));
         }

@@ -215,27 +215,28 @@ impl Registry {
                 .map(str::to_string)
         };
         let location = header("Location");
-        let body =
-            if method == "HEAD" {
-                Vec::new()
-            } else {
-                match response
-                    .into_body()
-                    .into_with_config()
-                    .limit(limit.max(MAX_ERROR))
-                    .read_to_vec()
-                {
-                    Ok(b) => b,
-                    // A body past the limit is refused by the caller's size check.
-                    Err(ureq::Error::BodyExceedsLimit(_)) => return Err(Error::OciRegistry {
+        let body = if method == "HEAD" {
+            Vec::new()
+        } else {
+            match response
+                .into_body()
+                .into_with_config()
+                .limit(limit.max(MAX_ERROR))
+                .read_to_vec()
+            {
+                Ok(b) => b,
+                // A body past the limit is refused by the caller's size check.
+                Err(ureq::Error::BodyExceedsLimit(_)) => {
+                    return Err(Error::OciRegistry {
                         registry: self.registry.clone(),
                         message: format!(
                             "{method} {url}: the response is larger than expected ({limit} bytes)"
                         ),
-                    }),
-                    Err(e) => return Err(unreachable(e)),
+                    })
                 }
-            };
+                Err(e) => return Err(unreachable(e)),
+            }
+        };
         Ok(Reply {
             status,
             location,
