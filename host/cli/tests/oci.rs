@@ -312,6 +312,37 @@ fn push_pull_by_tag_and_digest_then_from_cache_when_the_registry_is_down() {
     let (ok, _, err) = rewasm(&scratch("home-never"), &["pull", &pinned]);
     assert!(!ok);
     assert_eq!(err.trim(), refused);
+
+    // A reward set naming the pinned reference scores from the cached copy
+    // while the registry is down; in a home that never pulled it, loading
+    // the set fails with the same clear error.
+    let set = work.join("oci-set.toml");
+    std::fs::write(
+        &set,
+        format!("[[reward]]\nname = \"shared\"\nplugin = \"{pinned}\"\n"),
+    )
+    .expect("write set");
+    let rows = work.join("rows.jsonl");
+    std::fs::write(
+        &rows,
+        "{\"id\": 1, \"completion\": \"<think>a</think><answer>4</answer>\", \"reference\": \"4\", \"completion_tokens\": 8}\n",
+    )
+    .expect("write rows");
+    let args = [
+        "score",
+        "--no-progress",
+        "--rewards",
+        set.to_str().expect("utf-8 path"),
+        "--input",
+        rows.to_str().expect("utf-8 path"),
+    ];
+    let (ok, out, err) = rewasm(&home_tag, &args);
+    assert!(ok, "scoring with the cached module failed: {err}");
+    let row: serde_json::Value = serde_json::from_str(out.trim()).expect("one output row");
+    assert!(row["rewards"]["shared"]["value"].is_number(), "{out}");
+    let (ok, _, err) = rewasm(&scratch("home-never-set"), &args);
+    assert!(!ok);
+    assert!(err.contains(&refused["error: ".len()..]), "{err}");
 }
 
 #[test]
