@@ -73,14 +73,8 @@ fn start_rewards(args: &ScoreArgs) -> anyhow::Result<LiveRewardSet> {
         },
     )?;
     for r in live.current().set.rewards() {
-        let missing = r.plugin.missing_grants();
-        if !missing.is_empty() {
-            let names: Vec<&str> = missing.iter().map(|c| c.as_str()).collect();
-            eprintln!(
-                "warning: reward `{}` asks for capabilities not granted: {} (calls to them will fail)",
-                r.spec.name,
-                names.join(", ")
-            );
+        if let Some(w) = r.plugin.missing_grants_warning() {
+            eprintln!("warning: {w}");
         }
     }
     Ok(live)

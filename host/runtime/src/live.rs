@@ -23,9 +23,7 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use crate::reward_set::{load_reward_bytes, LoadContext, Reward};
-use crate::{
-    Capability, Error, LockFile, ModuleStore, RewardEngine, RewardSet, RewardSetFile, RewardSpec,
-};
+use crate::{Error, LockFile, ModuleStore, RewardEngine, RewardSet, RewardSetFile, RewardSpec};
 
 /// A callback that sees every [`SwapEvent`] as it happens.
 pub type EventHook = Arc<dyn Fn(&SwapEvent) + Send + Sync>;
@@ -567,22 +565,23 @@ impl Inner {
     fn prepare(&self, spec: RewardSpec) -> Result<(Reward, Vec<u8>), Error> {
         let source = self.ctx.resolve(&spec.plugin)?;
         let bytes = source.bytes()?.into_owned();
+        self.prepare_bytes(spec, &source, bytes)
+    }
+
+    /// [`Inner::prepare`] for a module already read.
+    fn prepare_bytes(
+        &self,
+        spec: RewardSpec,
+        source: &crate::ModuleSource,
+        bytes: Vec<u8>,
+    ) -> Result<(Reward, Vec<u8>), Error> {
         if let Some((path, lock)) = &self.opts.lock {
             lock.check(path, &spec.name, &crate::cache::sha256_hex(&bytes))?;
         }
         self.ctx.check_signature(&spec.name, &source, &bytes)?;
         let name = spec.name.clone();
         let reward = load_reward_bytes(&self.engine, spec, &source.origin(), &bytes, &self.ctx)?;
-        let mut missing = reward.plugin.missing_grants();
-        for (iface, cap) in [
-            ("rewasm:reward/judge@", Capability::Judge),
-            ("rewasm:reward/log@", Capability::Log),
-        ] {
-            let imported = reward.plugin.imports().iter().any(|i| i.starts_with(iface));
-            if imported && !reward.plugin.grants().has(cap) && !missing.contains(&cap) {
-                missing.push(cap);
-            }
-        }
+        let missing = reward.plugin.missing_grants();
         if !missing.is_empty() {
             let names: Vec<&str> = missing.iter().map(|c| c.as_str()).collect();
             return Err(Error::VetRefused {
@@ -713,11 +712,11 @@ impl Inner {
         for spec in file.reward {
             let name = spec.name.clone();
             let serving = old.iter().find(|r| r.spec.name == name).cloned();
-            let resolved = self
-                .ctx
-                .resolve(&spec.plugin)
-                .and_then(|s| s.bytes().map(|b| (crate::cache::sha256_hex(&b), s)));
-            let (digest, source) = match resolved {
+            let resolved = self.ctx.resolve(&spec.plugin).and_then(|s| {
+                let b = s.bytes()?.into_owned();
+                Ok((crate::cache::sha256_hex(&b), s, b))
+            });
+            let (digest, source, bytes) = match resolved {
                 Ok(x) => x,
                 Err(e) => {
                     self.emit(SwapEvent::Rejected {
@@ -744,7 +743,7 @@ impl Inner {
                 rewards.extend(serving);
                 continue;
             }
-            match self.prepare(spec.clone()) {
+            match self.prepare_bytes(spec.clone(), &source, bytes) {
                 Ok((new, _)) => {
                     changes.push(Change {
                         reward: name.clone(),

@@ -412,13 +412,35 @@ impl Plugin {
     /// that its reward set does not grant.
     pub fn missing_grants(&self) -> Vec<Capability> {
         let mut wanted = self.info.capabilities.clone();
-        if self.imports.iter().any(|i| i.starts_with("wasi:")) {
-            wanted.push(Capability::Wasi);
+        let imports = |prefix: &str| self.imports.iter().any(|i| i.starts_with(prefix));
+        for (prefix, cap) in [
+            ("wasi:", Capability::Wasi),
+            ("rewasm:reward/judge@", Capability::Judge),
+            ("rewasm:reward/log@", Capability::Log),
+        ] {
+            if imports(prefix) && !wanted.contains(&cap) {
+                wanted.push(cap);
+            }
         }
         wanted
             .into_iter()
             .filter(|c| !self.grants.has(*c))
             .collect()
+    }
+
+    /// A warning naming the capabilities this plugin wants but was not
+    /// granted (calls to them fail), if any.
+    pub fn missing_grants_warning(&self) -> Option<String> {
+        let missing = self.missing_grants();
+        if missing.is_empty() {
+            return None;
+        }
+        let names: Vec<&str> = missing.iter().map(|c| c.as_str()).collect();
+        Some(format!(
+            "reward `{}` asks for capabilities not granted: {} (calls to them will fail)",
+            self.reward,
+            names.join(", ")
+        ))
     }
 }
 
