@@ -578,7 +578,7 @@ impl Inner {
         if let Some((path, lock)) = &self.opts.lock {
             lock.check(path, &spec.name, &crate::cache::sha256_hex(&bytes))?;
         }
-        self.ctx.check_signature(&spec.name, &source, &bytes)?;
+        self.ctx.check_signature(&spec.name, source, &bytes)?;
         let name = spec.name.clone();
         let reward = load_reward_bytes(&self.engine, spec, &source.origin(), &bytes, &self.ctx)?;
         let missing = reward.plugin.missing_grants();
@@ -603,7 +603,7 @@ impl Inner {
             message: e.to_string(),
         })?;
         if let Some(store) = &self.opts.run_store {
-            keep(store, &self.ctx, &source, &bytes)?;
+            keep(store, &self.ctx, source, &bytes)?;
         }
         Ok((reward, bytes))
     }
