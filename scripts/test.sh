@@ -8,6 +8,11 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 scripts/setup.sh
+# A clean clone builds everything once; incremental files would only take
+# disk (gigabytes with wasmtime and libtorch's bindings in every test binary).
+export CARGO_INCREMENTAL=0
+echo "disk before the tests: $(df -h --output=avail . | tail -1 | tr -d ' ') free"
 if [ "${REWASM_TEST_PULL:-1}" = "1" ]; then export REWASM_TEST_PULL=1; else unset REWASM_TEST_PULL; fi
 cargo test --workspace --locked
 (cd plugins && cargo test --workspace --locked)
+echo "disk after the tests: $(df -h --output=avail . | tail -1 | tr -d ' ') free"
