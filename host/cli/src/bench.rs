@@ -12,7 +12,7 @@ use rewasm_api::Sample;
 use rewasm_runtime::{
     InstanceMode, ModuleSource, Plugin, PluginOptions, RewardEngine, SandboxLimits,
 };
-use rewasm_sdk::Reward;
+use rewasm_plugin_sdk::Reward;
 use serde_json::{json, Value};
 
 use crate::input::read_rows;
@@ -80,7 +80,7 @@ const BATCH: usize = 256;
 
 /// A natively compiled plugin's `score_batch`.
 type NativeBatch =
-    dyn Fn(&[rewasm_sdk::Sample]) -> Vec<Result<rewasm_sdk::Score, rewasm_sdk::RewardError>>;
+    dyn Fn(&[rewasm_plugin_sdk::Sample]) -> Vec<Result<rewasm_plugin_sdk::Score, rewasm_plugin_sdk::RewardError>>;
 
 fn builtin(engine: &Arc<RewardEngine>, name: &str, mode: InstanceMode) -> anyhow::Result<Plugin> {
     let src = ModuleSource::resolve(name, Path::new("."))?;
@@ -123,8 +123,8 @@ fn paired_median(iters: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (Dur
     (ta[ta.len() / 2], tb[tb.len() / 2])
 }
 
-fn to_sdk(s: &Sample) -> rewasm_sdk::Sample {
-    rewasm_sdk::Sample {
+fn to_sdk(s: &Sample) -> rewasm_plugin_sdk::Sample {
+    rewasm_plugin_sdk::Sample {
         id: s.id.clone(),
         group: s.group.clone(),
         prompt: s.prompt.clone(),
@@ -204,7 +204,7 @@ fn bench_native(iters: usize) -> anyhow::Result<()> {
     ];
     for (name, samples) in cases {
         let plugin = builtin(&engine, name, InstanceMode::Fresh)?;
-        let sdk: Vec<rewasm_sdk::Sample> = samples.iter().map(to_sdk).collect();
+        let sdk: Vec<rewasm_plugin_sdk::Sample> = samples.iter().map(to_sdk).collect();
         // Native: the same crate, configured the same way, called directly.
         let run_native: Box<NativeBatch> = match name {
             "iou" => {

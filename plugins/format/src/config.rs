@@ -1,6 +1,6 @@
 //! The `format` reward's config: which layout to check and how strictly.
 
-use rewasm_sdk::{config_error as invalid, parse_validated, RewardError};
+use rewasm_plugin_sdk::{config_error as invalid, parse_validated, RewardError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 

@@ -10,7 +10,7 @@ pub mod config;
 pub mod layout;
 pub mod repetition;
 
-use rewasm_sdk::{PluginInfo, Reward, RewardError, Sample, Score};
+use rewasm_plugin_sdk::{PluginInfo, Reward, RewardError, Sample, Score};
 
 pub use config::{Config, Preset, Whitespace};
 use layout::Tags;
@@ -91,7 +91,7 @@ impl Reward for Format {
     }
 }
 
-rewasm_sdk::export_reward!(Format);
+rewasm_plugin_sdk::export_reward!(Format);
 
 #[cfg(test)]
 mod tests {

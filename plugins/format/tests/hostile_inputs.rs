@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use format::Format;
-use rewasm_sdk::{Reward, Sample};
+use rewasm_plugin_sdk::{Reward, Sample};
 
 fn odd_completions() -> Vec<String> {
     vec![

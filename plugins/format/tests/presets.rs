@@ -2,7 +2,7 @@
 //! (config, completion) with the expected `format` part.
 
 use format::Format;
-use rewasm_sdk::{Reward, Sample};
+use rewasm_plugin_sdk::{Reward, Sample};
 
 const CASES: &[(&str, &str, f64)] = &[
     // r1, default whitespace "any"

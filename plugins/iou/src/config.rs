@@ -1,7 +1,7 @@
 //! The `iou` reward's config: scoring mode, matching, thresholds, weights
 //! and coordinate spaces.
 
-use rewasm_sdk::{config_error as invalid, parse_validated, RewardError};
+use rewasm_plugin_sdk::{config_error as invalid, parse_validated, RewardError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 

@@ -9,7 +9,7 @@
 //! Metadata keys (numbers > 0): `image_width`, `image_height` — the original
 //! image; `input_width`, `input_height` — the resized image the model saw.
 
-use rewasm_sdk::RewardError;
+use rewasm_plugin_sdk::RewardError;
 use serde_json::Value;
 
 use crate::bbox::BBox;

@@ -8,7 +8,7 @@
 //! `iou_weight * IoU / G + completeness_weight * (1/G + 1/P) / 2`, so the
 //! Hungarian matching maximises it directly.
 
-use rewasm_sdk::Score;
+use rewasm_plugin_sdk::Score;
 
 use crate::config::Matching;
 use crate::matching::{approximate_note, label_ok, pair_up, IouTable};

@@ -17,7 +17,7 @@ pub mod reference;
 pub mod single;
 pub mod visual_rft;
 
-use rewasm_sdk::{PluginInfo, Reward, RewardError, Sample, Score};
+use rewasm_plugin_sdk::{PluginInfo, Reward, RewardError, Sample, Score};
 
 pub use config::{Config, CoordSpace, Matching, Mode};
 use coords::{Frame, ImageSizes};
@@ -148,7 +148,7 @@ impl Reward for Iou {
     }
 }
 
-rewasm_sdk::export_reward!(Iou);
+rewasm_plugin_sdk::export_reward!(Iou);
 
 #[cfg(test)]
 mod tests {

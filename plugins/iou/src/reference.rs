@@ -8,7 +8,7 @@
 //! with `x1 <= x2` and `y1 <= y2`, is an `invalid-input` error: a bad
 //! reference is a dataset problem, not a zero for the model.
 
-use rewasm_sdk::RewardError;
+use rewasm_plugin_sdk::RewardError;
 use serde_json::Value;
 
 use crate::bbox::BBox;

@@ -1,6 +1,6 @@
 //! Grounding (one reference box): the IoU of the first predicted box.
 
-use rewasm_sdk::Score;
+use rewasm_plugin_sdk::Score;
 
 use crate::bbox::{iou, BBox};
 use crate::predictions::Predicted;

@@ -11,7 +11,7 @@
 //! Confident hits and unconfident misses are rewarded; without confidences
 //! the term is the share of predicted boxes that hit.
 
-use rewasm_sdk::Score;
+use rewasm_plugin_sdk::Score;
 
 use crate::config::Matching;
 use crate::matching::{approximate_note, label_ok, pair_up, IouTable};

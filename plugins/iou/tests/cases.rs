@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 
 use iou::Iou;
-use rewasm_sdk::{Reward, RewardError, Sample};
+use rewasm_plugin_sdk::{Reward, RewardError, Sample};
 use serde_json::Value;
 
 fn run_case(path: &Path) -> Result<(), String> {

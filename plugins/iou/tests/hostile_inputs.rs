@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use iou::Iou;
-use rewasm_sdk::{Reward, RewardError, Sample};
+use rewasm_plugin_sdk::{Reward, RewardError, Sample};
 
 fn odd_completions() -> Vec<String> {
     vec![

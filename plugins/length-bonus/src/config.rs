@@ -1,7 +1,7 @@
 //! The `length-bonus` reward's config: the shaping mode, the length unit and
 //! each mode's parameters (prefixed with the mode's name).
 
-use rewasm_sdk::{config_error as invalid, parse_validated, RewardError};
+use rewasm_plugin_sdk::{config_error as invalid, parse_validated, RewardError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 

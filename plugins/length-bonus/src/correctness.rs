@@ -2,7 +2,7 @@
 //! the cosine mode. The plugin cannot see other rewards' results, so the host
 //! (or the dataset) must put correctness into the metadata.
 
-use rewasm_sdk::RewardError;
+use rewasm_plugin_sdk::RewardError;
 use serde_json::Value;
 
 /// `metadata[key]` as a correctness verdict: a bool as is, a number as

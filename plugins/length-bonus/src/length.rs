@@ -1,6 +1,6 @@
 //! Measuring a completion in the configured unit.
 
-use rewasm_sdk::{RewardError, Sample};
+use rewasm_plugin_sdk::{RewardError, Sample};
 
 use crate::config::Unit;
 

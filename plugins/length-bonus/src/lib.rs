@@ -10,7 +10,7 @@ pub mod cosine;
 pub mod dapo;
 pub mod length;
 
-use rewasm_sdk::{PluginInfo, Reward, RewardError, Sample, Score};
+use rewasm_plugin_sdk::{PluginInfo, Reward, RewardError, Sample, Score};
 
 pub use config::{Config, Mode, Unit};
 use cosine::Curve;
@@ -106,7 +106,7 @@ impl Reward for LengthBonus {
     }
 }
 
-rewasm_sdk::export_reward!(LengthBonus);
+rewasm_plugin_sdk::export_reward!(LengthBonus);
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,7 @@
 //! parameters and the length in words.
 
 use length_bonus::LengthBonus;
-use rewasm_sdk::{Reward, Sample};
+use rewasm_plugin_sdk::{Reward, Sample};
 
 // (length, correct, reward)
 const REFERENCE: &[(usize, bool, f64)] = &[

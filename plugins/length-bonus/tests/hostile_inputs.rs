@@ -1,7 +1,7 @@
 //! Odd samples and configs: errors or finite scores, never a panic.
 
 use length_bonus::LengthBonus;
-use rewasm_sdk::{Reward, Sample};
+use rewasm_plugin_sdk::{Reward, Sample};
 
 #[test]
 fn odd_samples_score_finite_or_fail_cleanly() {

@@ -3,7 +3,7 @@
 
 #[test]
 fn readme_table_matches_config_defaults() {
-    rewasm_sdk::assert_readme_documents(
+    rewasm_plugin_sdk::assert_readme_documents(
         include_str!("../README.md"),
         &length_bonus::Config::default(),
     );
@@ -11,7 +11,7 @@ fn readme_table_matches_config_defaults() {
 
 #[test]
 fn readme_defaults_round_trip_through_configure() {
-    let documented = rewasm_sdk::readme_config_defaults(include_str!("../README.md"));
+    let documented = rewasm_plugin_sdk::readme_config_defaults(include_str!("../README.md"));
     let json = serde_json::to_string(&documented).expect("serializes");
     let parsed =
         length_bonus::Config::from_json(&json).expect("README defaults are a valid config");

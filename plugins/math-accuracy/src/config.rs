@@ -2,7 +2,7 @@
 //! Every field is documented in the README's table, which a test compares
 //! with [`Config::default`].
 
-use rewasm_sdk::RewardError;
+use rewasm_plugin_sdk::RewardError;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -151,16 +151,16 @@ mod tests {
 
     #[test]
     fn empty_object_gives_defaults_and_unknown_keys_fail() {
-        let c: Config = rewasm_sdk::parse_config("{}").expect("defaults parse");
+        let c: Config = rewasm_plugin_sdk::parse_config("{}").expect("defaults parse");
         assert_eq!(c, Config::default());
-        assert!(rewasm_sdk::parse_config::<Config>(r#"{"tolerance": 1}"#).is_err());
-        let c: Config = rewasm_sdk::parse_config(
+        assert!(rewasm_plugin_sdk::parse_config::<Config>(r#"{"tolerance": 1}"#).is_err());
+        let c: Config = rewasm_plugin_sdk::parse_config(
             r#"{"extractors": ["gsm8k", "last_number"], "wrong_score": -1}"#,
         )
         .expect("parses");
         assert_eq!(c.extractors, vec![Extractor::Gsm8k, Extractor::LastNumber]);
         assert_eq!(c.wrong_score, -1.0);
-        assert!(rewasm_sdk::parse_config::<Config>(r#"{"extractors": ["regex"]}"#).is_err());
+        assert!(rewasm_plugin_sdk::parse_config::<Config>(r#"{"extractors": ["regex"]}"#).is_err());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::fmt;
 
 use crate::budget::MAX_COMPLETION_BYTES;
 use crate::config::{Config, Extractor};
-use crate::tex::braced;
+use rewasm_plugin_sdk::answer::{answer_tag, last_boxed};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Found {
@@ -70,35 +70,6 @@ fn tail(s: &str, max: usize) -> &str {
         start += 1;
     }
     &s[start..]
-}
-
-/// Content of the last `\boxed{..}` or `\fbox{..}`. A last box that is never
-/// closed (a truncated completion) yields nothing rather than an earlier box.
-pub fn last_boxed(text: &str) -> Option<&str> {
-    let (start, name) = [
-        ("\\boxed", text.rfind("\\boxed")),
-        ("\\fbox", text.rfind("\\fbox")),
-    ]
-    .into_iter()
-    .filter_map(|(name, at)| at.map(|i| (i, name)))
-    .max()?;
-    let after = &text[start + name.len()..];
-    if let Some((content, _)) = braced(after) {
-        return Some(content);
-    }
-    // `\boxed 5`: the argument runs to the next space or `$`.
-    let rest = after.strip_prefix(' ')?.trim_start();
-    let end = rest
-        .find(|c: char| c.is_whitespace() || c == '$')
-        .unwrap_or(rest.len());
-    Some(&rest[..end])
-}
-
-fn answer_tag(text: &str) -> Option<&str> {
-    let start = text.rfind("<answer>")? + "<answer>".len();
-    let body = &text[start..];
-    let end = body.find("</answer>")?;
-    Some(&body[..end])
 }
 
 /// The text after `Answer:` on the last line that has one (`**Answer:**`

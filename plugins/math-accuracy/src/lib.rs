@@ -8,7 +8,7 @@
 //! limits in [`budget`]; see the crate README for the rules and the config.
 //!
 //! [`verify`] is the native API (used by host-side benchmarks);
-//! [`MathAccuracy`] is the [`rewasm_sdk::Reward`] exported by the component.
+//! [`MathAccuracy`] is the [`rewasm_plugin_sdk::Reward`] exported by the component.
 
 mod answer;
 mod ast;
@@ -34,4 +34,4 @@ pub use equiv::Method;
 pub use reward::MathAccuracy;
 pub use verify::{verify, Verdict};
 
-rewasm_sdk::export_reward!(MathAccuracy);
+rewasm_plugin_sdk::export_reward!(MathAccuracy);

@@ -3,7 +3,8 @@
 //! percent signs, thousands separators and TeX argument shorthands.
 
 use crate::lexer::is_math_word;
-use crate::tex::{braced, rewrite_commands};
+use crate::tex::rewrite_commands;
+use rewasm_plugin_sdk::answer::braced;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Normalized {

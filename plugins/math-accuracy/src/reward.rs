@@ -1,6 +1,6 @@
 //! The [`Reward`] implementation the component exports.
 
-use rewasm_sdk::{parse_config, PluginInfo, Reward, RewardError, Sample, Score};
+use rewasm_plugin_sdk::{parse_config, PluginInfo, Reward, RewardError, Sample, Score};
 
 use crate::config::Config;
 use crate::verify::verify;

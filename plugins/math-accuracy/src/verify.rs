@@ -1,6 +1,6 @@
 //! The native entry point: one completion against one reference.
 
-use rewasm_sdk::RewardError;
+use rewasm_plugin_sdk::RewardError;
 
 use crate::answer::prepare;
 use crate::budget::{Budget, MAX_OPS};

@@ -4,7 +4,7 @@
 //! mismatches are reported together, with their line numbers.
 
 use math_accuracy::{verify, Config};
-use rewasm_sdk::RewardError;
+use rewasm_plugin_sdk::RewardError;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use math_accuracy::{verify, Config, Verdict};
-use rewasm_sdk::RewardError;
+use rewasm_plugin_sdk::RewardError;
 
 const STACK: usize = if cfg!(debug_assertions) {
     4 << 20

@@ -4,6 +4,8 @@
 //! tests run natively) and calls [`export_reward!`] once; on `wasm32` the
 //! macro wires the type to the `rewasm:reward@0.1.0` component exports.
 
+pub mod answer;
+pub mod boxes;
 mod config;
 mod readme;
 mod types;
@@ -41,7 +43,7 @@ pub mod bindings {
         path: "../../wit/reward@0.1.0",
         world: "reward-plugin",
         pub_export_macro: true,
-        default_bindings_module: "rewasm_sdk::bindings",
+        default_bindings_module: "rewasm_plugin_sdk::bindings",
         generate_all,
     });
 }
