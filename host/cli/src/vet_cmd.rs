@@ -101,7 +101,7 @@ pub fn run(args: VetArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn print_table(r: &VetReport) {
+pub fn print_table(r: &VetReport) {
     let m = &r.module;
     println!("vet {}", m.origin);
     println!("  sha256   {} ({} bytes)", m.sha256, m.size);

@@ -649,7 +649,15 @@ fn run_cases(
                     &derived
                 }
                 Err(e) => {
-                    let err = RewardError::Guest(format!("the case's config was refused: {e}"));
+                    // The plugin's own message keeps its kind prefix
+                    // (`invalid input: ...`), so a case can expect a refused
+                    // config as `{"error": "invalid-input"}`.
+                    let err = RewardError::Guest(match e {
+                        Error::Configure { message, .. } => {
+                            format!("{message} (configure() refused the case's config)")
+                        }
+                        other => format!("the case's config was refused: {other}"),
+                    });
                     for i in members {
                         results[i] = Some(Err(err.clone()));
                     }
