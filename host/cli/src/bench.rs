@@ -58,6 +58,10 @@ pub enum BenchCommand {
     /// Hot swap: new module to serving (cached and uncached artifact), and
     /// scoring p50/p99 with and without a swap every 10 ms.
     Swap(crate::bench_swap::SwapArgs),
+    /// The keywords example in Rust, C, Python and JS: rebuild time,
+    /// component size, first and cached load, per-sample cost at batch 256,
+    /// each next to the Rust build's.
+    Langs(crate::bench_langs::LangsArgs),
 }
 
 pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
@@ -73,6 +77,7 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Instance { iters } => bench_instance(iters),
         BenchCommand::Decode(args) => crate::bench_decode::run(args),
         BenchCommand::Swap(args) => crate::bench_swap::run(args),
+        BenchCommand::Langs(args) => crate::bench_langs::run(args),
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_decode;
+mod bench_langs;
 mod bench_swap;
 mod demo;
 mod generate_cmd;

@@ -35,6 +35,12 @@ pub struct Built {
     pub seconds: f64,
 }
 
+impl Built {
+    pub fn seconds_duration(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.seconds)
+    }
+}
+
 pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
     let project = Project::open(&args.dir)?;
     let built = build(&project, args.out.as_deref())?;
