@@ -6,6 +6,9 @@ set -euo pipefail
 # one ES module; componentize-js (from npm) turns that module into a
 # component with the SpiderMonkey engine inside (~12 MB). Every WASI feature
 # of the engine is turned off, so the component imports no wasi:* at all.
+# Bundling first is what lets a plugin import "rewasm", npm packages and its
+# own modules: componentize-js alone resolves only relative imports, and only
+# below the folder it runs in.
 
 COMPONENTIZE_JS_VERSION=0.23.0
 ESBUILD_VERSION=0.28.2
@@ -27,7 +30,8 @@ node_usable() {
 install_toolchain() {
   local root
   root=$(js_toolchain_root)
-  [ -f "$(js_stamp)" ] && [ -f "$root/node_modules/esbuild/bin/esbuild" ] && return 0
+  [ -f "$(js_stamp)" ] && [ -f "$root/node_modules/esbuild/bin/esbuild" ] &&
+    [ -f "$root/node_modules/@bytecodealliance/componentize-js/src/cli.js" ] && return 0
 
   node_usable || apt_install nodejs npm
   node_usable || die "node 18 or newer with npm is needed (found: $(node --version 2>/dev/null || echo none))"
