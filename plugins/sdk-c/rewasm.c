@@ -270,6 +270,18 @@ static bool json_number(json_parser *p, rewasm_json *out) {
     if (p->pos >= p->len || !is_digit(p->s[p->pos])) return json_error(p, "invalid number");
     while (p->pos < p->len && is_digit(p->s[p->pos])) p->pos++;
   }
+  out->type = REWASM_JSON_NUMBER;
+  /* Integers of up to 15 digits convert exactly; skip strtod for them. */
+  size_t digits_at = start + (p->s[start] == '-');
+  if (p->pos - digits_at <= 15) {
+    uint64_t n = 0;
+    size_t i = digits_at;
+    while (i < p->pos && is_digit(p->s[i])) n = n * 10 + (uint64_t)(p->s[i++] - '0');
+    if (i == p->pos) {
+      out->number = p->s[start] == '-' ? -(double)n : (double)n;
+      return true;
+    }
+  }
   /* strtod needs a NUL-terminated copy; the grammar above already holds. */
   rewasm_buf text = {0};
   if (!rewasm_buf_append(&text, p->s + start, p->pos - start)) {
@@ -282,7 +294,6 @@ static bool json_number(json_parser *p, rewasm_json *out) {
     p->pos = start;
     return json_error(p, "number out of range");
   }
-  out->type = REWASM_JSON_NUMBER;
   out->number = v;
   return true;
 }

@@ -3,8 +3,8 @@ set -euo pipefail
 
 # C plugins: clang 19 compiles for wasm32-wasip2 against wasi-libc,
 # `wit-bindgen c` generates the bindings, and `wasm-component-ld` (given to
-# clang as its linker) turns the core module into a component. The plugin
-# SDK makes no WASI call, so the component imports nothing from WASI.
+# clang as its linker) turns the core module into a component. The SDK
+# makes no WASI call, so the component imports nothing from WASI.
 
 C_WIT_BINDGEN_VERSION=0.63.0
 C_COMPONENT_LD_VERSION=0.5.22
@@ -25,7 +25,8 @@ c_component_ld() {
 }
 
 # A cargo new enough for `cargo install` of the tools below: the one on PATH
-# when it is 1.85 or newer, else Debian's cargo-web (Rust 1.8x+ for bookworm).
+# when it is 1.85 or newer, else Debian's cargo-web (bookworm's plain
+# `cargo` is far too old).
 c_cargo() {
   local v
   if command -v cargo >/dev/null 2>&1; then
@@ -79,17 +80,17 @@ build_plugin() {
   srcs=("$dir"/*.c)
   shopt -u nullglob
   [ ${#srcs[@]} -gt 0 ] || die "no .c file in $dir"
-  ld=$(c_component_ld) || die "wasm-component-ld not found (run: rewasm toolchain install c)"
+  ld=$(c_component_ld) || die "wasm-component-ld not found"
   rt=/usr/lib/llvm-19/lib/clang/19/lib/wasi/libclang_rt.builtins-wasm32.a
   echo "rewasm build: clang-19, ${#srcs[@]} source file(s)" >&2
   # Debian's wasi-libc and compiler-rt sit where clang's wasip2 driver does
-  # not look, so the start file and libraries are named here. wasm-component-ld
-  # runs wasm-ld, which it finds on PATH. The long-double printf/strtod
-  # library comes first: the default one writes to stderr when it meets a
-  # long double, which would import WASI stdio and files. --strip-all drops
-  # libc's debug info; -ffp-contract=off keeps float results identical to
-  # the other languages.
-  PATH="/usr/lib/llvm-19/bin:$PATH" clang-19 --target=wasm32-wasip2 --sysroot=/usr \
+  # not look, so the start file and libraries are named here (clang itself
+  # tells wasm-component-ld where lld-19's wasm-ld is). The long-double
+  # printf/strtod library comes first: the default one writes to stderr when
+  # it meets a long double, which would import WASI stdio and files.
+  # --strip-all drops libc's debug info; -ffp-contract=off keeps float
+  # results identical to the other languages.
+  clang-19 --target=wasm32-wasip2 --sysroot=/usr \
     -isystem /usr/include/wasm32-wasi -O2 -std=c11 -ffp-contract=off \
     -Wall -Wextra -Werror=implicit-function-declaration -Werror=incompatible-pointer-types \
     -mexec-model=reactor -nostartfiles -nodefaultlibs -fuse-ld="$ld" \
