@@ -145,12 +145,16 @@ void rewasm_buf_free(rewasm_buf *b) {
 /* ---- Errors ----------------------------------------------------------- */
 
 rewasm_status rewasm_fail(rewasm_error *err, rewasm_status kind, const char *fmt, ...) {
-  err->kind = kind;
-  rewasm_buf_free(&err->message);
+  /* Formatted into a new buffer first: the arguments may point into the
+   * old message. */
+  rewasm_buf message = {0};
   va_list ap;
   va_start(ap, fmt);
-  rewasm_buf_vappendf(&err->message, fmt, ap);
+  rewasm_buf_vappendf(&message, fmt, ap);
   va_end(ap);
+  rewasm_buf_free(&err->message);
+  err->message = message;
+  err->kind = kind;
   return kind;
 }
 
