@@ -63,7 +63,7 @@ install_toolchain() {
   c_component_ld >/dev/null || c_cargo_install wasm-component-ld "$C_COMPONENT_LD_VERSION"
 }
 
-# build_plugin DIR OUT: every *.c at the top of DIR plus the SDK in
+# build_plugin DIR OUT: every *.c at the top of DIR plus the SDK's in
 # DIR/.rewasm/sdk/, into the component OUT.
 build_plugin() {
   local dir=$1 out=$2 gen ld rt srcs=()
@@ -78,8 +78,10 @@ build_plugin() {
     { echo "$log" >&2; die "wit-bindgen c failed"; }
   shopt -s nullglob
   srcs=("$dir"/*.c)
+  local sdk=("$dir"/.rewasm/sdk/*.c)
   shopt -u nullglob
   [ ${#srcs[@]} -gt 0 ] || die "no .c file in $dir"
+  [ ${#sdk[@]} -gt 0 ] || die "no SDK sources in $dir/.rewasm/sdk"
   ld=$(c_component_ld) || die "wasm-component-ld not found"
   rt=/usr/lib/llvm-19/lib/clang/19/lib/wasi/libclang_rt.builtins-wasm32.a
   echo "rewasm build: clang-19, ${#srcs[@]} source file(s)" >&2
@@ -95,7 +97,7 @@ build_plugin() {
     -Wall -Wextra -Werror=implicit-function-declaration -Werror=incompatible-pointer-types \
     -mexec-model=reactor -nostartfiles -nodefaultlibs -fuse-ld="$ld" \
     -I "$dir/.rewasm/sdk" -I "$gen" -o "$out" \
-    /usr/lib/wasm32-wasi/crt1-reactor.o "${srcs[@]}" "$dir/.rewasm/sdk/rewasm.c" \
+    /usr/lib/wasm32-wasi/crt1-reactor.o "${srcs[@]}" "${sdk[@]}" \
     "$gen/reward_plugin.c" "$gen/reward_plugin_component_type.o" \
     /usr/lib/wasm32-wasi/libc-printscan-long-double.a /usr/lib/wasm32-wasi/libc.a "$rt" -Wl,--strip-all
   echo "rewasm build: wrote $out ($(wc -c <"$out") bytes)" >&2
