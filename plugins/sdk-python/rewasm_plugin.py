@@ -398,18 +398,22 @@ def _check_type(value: Any, tp: Any, path: str) -> Any:
     """`value` converted to `tp` (ints to float where a float belongs), or
     `InvalidInput` naming `path`."""
     if value is None:
-        raise config_error(f"{path}: expected {_type_name(tp)}, got null")
+        raise config_error(f"{path}: null is not a value here (leave the key out for its default)")
     if tp is Any:
         return value
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):
-        for option in typing.get_args(tp):
-            if option is type(None):
-                continue
+        options = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(options) == 1:
+            return _check_type(value, options[0], path)
+        for option in options:
             try:
                 return _check_type(value, option, path)
-            except InvalidInput:
-                pass
+            except InvalidInput as e:
+                # An option that failed deeper inside matched the outer
+                # type: its message is the precise one.
+                if not e.message.startswith(f"config: {path}: "):
+                    raise
         raise config_error(f"{path}: expected {_type_name(tp)}, got {_describe(value)}")
     ok = False
     if tp is bool:

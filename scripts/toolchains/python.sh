@@ -62,7 +62,7 @@ build_plugin() {
   cp "$dir/.rewasm/wit/reward.wit" "$work/wit/reward.wit"
   write_plugin_world "$dir" "$work/wit"
 
-  echo "rewasm build: componentize-py $(basename "$dir")/app.py -> $out" >&2
+  echo "rewasm build: componentize-py app.py -> $out" >&2
   mkdir -p "$(dirname "$out")"
   # Without a VIRTUAL_ENV, componentize-py adds the site-packages of
   # whatever python3 is on PATH; an empty one keeps the build to the
