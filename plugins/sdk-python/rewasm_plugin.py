@@ -10,8 +10,8 @@ one line:
 and CPython into a component exporting `rewasm:reward/reward@0.1.0`;
 componentize-py calls the class named `Reward` in `app`.
 
-Nothing here imports the generated bindings (`wit_world`) at module level,
-so this file imports fine outside a component.
+The generated bindings (`wit_world`) are used only when they are there, so
+this module also imports on any Python 3.10+, for native tests.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import sys
 import types
 import typing
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Optional, Sequence, Union
 
 __all__ = [
     "WIT_VERSION",
@@ -48,6 +48,7 @@ __all__ = [
     "config_schema",
     "ascii_lower",
     "ascii_trim",
+    "ASCII_WHITESPACE",
     "log",
     "LogLevel",
     "judge",
@@ -677,7 +678,7 @@ class _Exports:
         assert self.reward is not None
         try:
             plain = [_from_wit_sample(s) for s in samples]
-            results = self.reward.score_batch(plain)
+            results = list(self.reward.score_batch(plain))
             if len(results) != len(samples):
                 raise Internal(f"score_batch gave {len(results)} results for {len(samples)} samples")
         except BaseException as e:  # noqa: B036
