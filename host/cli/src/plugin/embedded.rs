@@ -32,14 +32,34 @@ const PLUGINS_WORKSPACE: &str = include_str!("../../../../plugins/Cargo.toml");
 pub const RUST_TEMPLATE: Files = files!("plugins/templates/rust":
     "rewasm-plugin.toml", "Cargo.toml", "src/lib.rs", "vectors.jsonl", "README.md", ".gitignore");
 
+/// plugins/sdk-c.
+pub const C_SDK: Files = files!("plugins/sdk-c": "rewasm.h", "rewasm.c", "rewasm_json.c");
+pub const C_TEMPLATE: Files = files!("plugins/templates/c":
+    "rewasm-plugin.toml", "reward.c", "vectors.jsonl", "README.md", ".gitignore");
+
+/// plugins/sdk-python.
+pub const PYTHON_SDK: Files = files!("plugins/sdk-python": "rewasm_plugin.py");
+pub const PYTHON_TEMPLATE: Files = files!("plugins/templates/python":
+    "rewasm-plugin.toml", "app.py", "vectors.jsonl", "README.md", ".gitignore");
+
+/// plugins/sdk-js (its tests, rewasm.test.mjs, stay in the repository).
+pub const JS_SDK: Files = files!("plugins/sdk-js": "rewasm.js");
+pub const JS_TEMPLATE: Files = files!("plugins/templates/js":
+    "rewasm-plugin.toml", "app.js", "vectors.jsonl", "README.md", ".gitignore");
+
 const COMMON_SCRIPT: &str = include_str!("../../../../scripts/toolchains/common.sh");
 const RUST_SCRIPT: &str = include_str!("../../../../scripts/toolchains/rust.sh");
+const C_SCRIPT: &str = include_str!("../../../../scripts/toolchains/c.sh");
+const PYTHON_SCRIPT: &str = include_str!("../../../../scripts/toolchains/python.sh");
+const JS_SCRIPT: &str = include_str!("../../../../scripts/toolchains/js.sh");
 
 /// The template files of `lang`.
 pub fn template(lang: Lang) -> Files {
     match lang {
         Lang::Rust => RUST_TEMPLATE,
-        Lang::C | Lang::Python | Lang::Js => &[],
+        Lang::C => C_TEMPLATE,
+        Lang::Python => PYTHON_TEMPLATE,
+        Lang::Js => JS_TEMPLATE,
     }
 }
 
@@ -48,7 +68,9 @@ pub fn template(lang: Lang) -> Files {
 pub fn toolchain_script(lang: Lang) -> String {
     let script = match lang {
         Lang::Rust => RUST_SCRIPT,
-        Lang::C | Lang::Python | Lang::Js => "",
+        Lang::C => C_SCRIPT,
+        Lang::Python => PYTHON_SCRIPT,
+        Lang::Js => JS_SCRIPT,
     };
     format!("#!/usr/bin/env bash\n# Written by rewasm build; do not edit.\n{COMMON_SCRIPT}\n{script}")
 }
@@ -70,9 +92,15 @@ pub fn sdk_files(lang: Lang) -> anyhow::Result<Vec<(String, String)>> {
             out.push(("wit/reward.wit".to_string(), WIT.to_string()));
             out.push(("Cargo.toml".to_string(), rust_sdk_manifest()?));
         }
-        Lang::C | Lang::Python | Lang::Js => {}
+        Lang::C => copy(C_SDK, &mut out),
+        Lang::Python => copy(PYTHON_SDK, &mut out),
+        Lang::Js => copy(JS_SDK, &mut out),
     }
     Ok(out)
+}
+
+fn copy(files: Files, out: &mut Vec<(String, String)>) {
+    out.extend(files.iter().map(|(p, t)| (p.to_string(), t.to_string())));
 }
 
 /// plugins/sdk/Cargo.toml with every `workspace = true` resolved from the
@@ -150,4 +178,69 @@ fn split_deps(manifest: &mut toml::Table) -> (Option<&mut toml::Table>, Vec<&mut
         }
     }
     (deps, targets)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use super::*;
+
+    /// Files under `repo/dir`, relative, minus build output and `skip`.
+    fn on_disk(dir: &str, skip: &[&str]) -> BTreeSet<String> {
+        fn walk(root: &Path, dir: &Path, skip: &[&str], out: &mut BTreeSet<String>) {
+            for entry in std::fs::read_dir(dir).expect("read_dir") {
+                let path = entry.expect("entry").path();
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if [".rewasm", "dist", "target", "__pycache__", "node_modules"].contains(&name)
+                    || skip.contains(&name)
+                {
+                    continue;
+                }
+                if path.is_dir() {
+                    walk(root, &path, skip, out);
+                } else {
+                    let rel = path.strip_prefix(root).expect("prefix");
+                    out.insert(rel.to_string_lossy().into_owned());
+                }
+            }
+        }
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(dir);
+        let mut out = BTreeSet::new();
+        walk(&root, &root, skip, &mut out);
+        out
+    }
+
+    fn names(files: Files) -> BTreeSet<String> {
+        files.iter().map(|(p, _)| p.to_string()).collect()
+    }
+
+    #[test]
+    fn every_sdk_and_template_file_is_embedded() {
+        let skip = ["README.md", "Cargo.toml"];
+        assert_eq!(names(RUST_SDK), on_disk("plugins/sdk", &skip));
+        assert_eq!(names(C_SDK), on_disk("plugins/sdk-c", &skip));
+        assert_eq!(names(PYTHON_SDK), on_disk("plugins/sdk-python", &skip));
+        assert_eq!(names(JS_SDK), on_disk("plugins/sdk-js", &["README.md", "rewasm.test.mjs"]));
+        for lang in Lang::ALL {
+            let dir = format!("plugins/templates/{lang}");
+            assert_eq!(names(template(lang)), on_disk(&dir, &["Cargo.lock"]), "{dir}");
+            assert!(toolchain_script(lang).contains("toolchain_main \"$@\""), "{lang}");
+        }
+    }
+
+    #[test]
+    fn the_rust_sdk_manifest_stands_alone() {
+        let text = rust_sdk_manifest().expect("manifest");
+        assert!(!text.contains("workspace"), "{text}");
+        let manifest: toml::Table = toml::from_str(&text).expect("toml");
+        assert_eq!(manifest["package"]["name"].as_str(), Some("rewasm-plugin-sdk"));
+        assert!(manifest["package"]["edition"].is_str());
+        let wasm = &manifest["target"]["cfg(target_arch = \"wasm32\")"]["dependencies"];
+        assert!(wasm["wit-bindgen"]["version"].is_str(), "{text}");
+        let files = sdk_files(Lang::Rust).expect("files");
+        let lib = &files.iter().find(|(p, _)| p == "src/lib.rs").expect("lib.rs").1;
+        assert!(lib.contains("path: \"wit\""), "the SDK must read its own copy of the WIT");
+    }
 }
