@@ -18,4 +18,7 @@ if [ "${REWASM_TEST_PULL:-1}" = "1" ]; then export REWASM_TEST_PULL=1; else unse
 if [ "${REWASM_TEST_TOOLCHAINS:-1}" = "1" ]; then export REWASM_TEST_TOOLCHAINS=1; else unset REWASM_TEST_TOOLCHAINS; fi
 cargo test --workspace --locked
 (cd plugins && cargo test --workspace --locked)
+# The JS and Python SDKs' own tests, run natively (node and python3).
+node --test plugins/sdk-js/
+(cd plugins/examples/keywords/python && PYTHONPATH=../../../sdk-python python3 -B -m unittest -q test_app)
 echo "disk after the tests: $(df -h --output=avail . | tail -1 | tr -d ' ') free"
