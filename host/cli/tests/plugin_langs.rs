@@ -91,7 +91,7 @@ fn exact(r: &Result<Score, RewardError>) -> Exact {
             parts: s
                 .parts
                 .iter()
-                .map(|p| (p.name.clone(), p.value.to_bits()))
+                .map(|(name, value)| (name.clone(), value.to_bits()))
                 .collect(),
             note: s.note.clone(),
         },
