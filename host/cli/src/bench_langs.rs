@@ -205,7 +205,7 @@ fn run_in(args: &LangsArgs, langs: &[Lang], scratch: &Path) -> anyhow::Result<()
     println!("|---|---|---|---|---|---|");
     for r in &rows {
         println!(
-            "| {} | {:.2} s ({:.1}x) | {:.1} KB ({:.0}x) | {:.1} ms ({:.0}x) | {:.2} ms ({:.1}x) | {:.1} µs ({:.1}x) |",
+            "| {} | {:.2} s ({:.1}x) | {:.1} KB ({:.2}x) | {:.1} ms ({:.1}x) | {:.2} ms ({:.1}x) | {:.1} µs ({:.1}x) |",
             r.lang,
             r.build.as_secs_f64(),
             r.build.as_secs_f64() / rust.build.as_secs_f64(),
