@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::Subcommand;
 use rewasm_api::Sample;
+use rewasm_plugin_sdk::Reward;
 use rewasm_runtime::{
     InstanceMode, ModuleSource, Plugin, PluginOptions, RewardEngine, SandboxLimits,
 };
-use rewasm_plugin_sdk::Reward;
 use serde_json::{json, Value};
 
 use crate::input::read_rows;
@@ -84,8 +84,9 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
 const BATCH: usize = 256;
 
 /// A natively compiled plugin's `score_batch`.
-type NativeBatch =
-    dyn Fn(&[rewasm_plugin_sdk::Sample]) -> Vec<Result<rewasm_plugin_sdk::Score, rewasm_plugin_sdk::RewardError>>;
+type NativeBatch = dyn Fn(
+    &[rewasm_plugin_sdk::Sample],
+) -> Vec<Result<rewasm_plugin_sdk::Score, rewasm_plugin_sdk::RewardError>>;
 
 fn builtin(engine: &Arc<RewardEngine>, name: &str, mode: InstanceMode) -> anyhow::Result<Plugin> {
     let src = ModuleSource::resolve(name, Path::new("."))?;

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Args;
 use rewasm_runtime::{
-    Capability, ComponentCache, EngineOptions, Grants, Plugin, PluginOptions, RewardEngine,
-    Sample, SandboxLimits,
+    Capability, ComponentCache, EngineOptions, Grants, Plugin, PluginOptions, RewardEngine, Sample,
+    SandboxLimits,
 };
 
 use crate::plugin::build::build;
@@ -82,7 +82,11 @@ struct Row {
     per_sample: Duration,
 }
 
-fn load(engine: &Arc<RewardEngine>, bytes: &[u8], origin: &str) -> anyhow::Result<(Plugin, Duration)> {
+fn load(
+    engine: &Arc<RewardEngine>,
+    bytes: &[u8],
+    origin: &str,
+) -> anyhow::Result<(Plugin, Duration)> {
     let opts = PluginOptions {
         limits: SandboxLimits {
             timeout_ms: 60_000,
@@ -102,7 +106,12 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-fn measure(lang: Lang, dir: &Path, args: &LangsArgs, scratch: &Path) -> anyhow::Result<(Row, Vec<String>)> {
+fn measure(
+    lang: Lang,
+    dir: &Path,
+    args: &LangsArgs,
+    scratch: &Path,
+) -> anyhow::Result<(Row, Vec<String>)> {
     let project = Project::open(dir)?;
     // The first build installs the toolchain if needed and fills the
     // dependency caches; the timed one follows an edit (C, Python and JS
@@ -126,9 +135,17 @@ fn measure(lang: Lang, dir: &Path, args: &LangsArgs, scratch: &Path) -> anyhow::
             cache: Some(ComponentCache::new(cache.clone())),
             ..EngineOptions::default()
         };
-        let (_, t) = load(&RewardEngine::with_options(options())?, &built.bytes, &origin)?;
+        let (_, t) = load(
+            &RewardEngine::with_options(options())?,
+            &built.bytes,
+            &origin,
+        )?;
         first.push(t);
-        let (_, t) = load(&RewardEngine::with_options(options())?, &built.bytes, &origin)?;
+        let (_, t) = load(
+            &RewardEngine::with_options(options())?,
+            &built.bytes,
+            &origin,
+        )?;
         cached.push(t);
     }
 
@@ -146,7 +163,11 @@ fn measure(lang: Lang, dir: &Path, args: &LangsArgs, scratch: &Path) -> anyhow::
     let t = Instant::now();
     for _ in 0..args.iters.max(1) {
         let r = plugin.score_batch(&batch);
-        anyhow::ensure!(r.iter().all(|r| r.is_ok()), "{lang}: a sample failed: {:?}", r.iter().find(|r| r.is_err()));
+        anyhow::ensure!(
+            r.iter().all(|r| r.is_ok()),
+            "{lang}: a sample failed: {:?}",
+            r.iter().find(|r| r.is_err())
+        );
     }
     let per_sample = t.elapsed() / (args.iters.max(1) * BATCH) as u32;
     Ok((
@@ -219,6 +240,9 @@ fn run_in(args: &LangsArgs, langs: &[Lang], scratch: &Path) -> anyhow::Result<()
             r.per_sample.as_secs_f64() / rust.per_sample.as_secs_f64(),
         );
     }
-    println!("all {} builds gave identical values and notes on the batch", rows.len());
+    println!(
+        "all {} builds gave identical values and notes on the batch",
+        rows.len()
+    );
     Ok(())
 }

@@ -26,7 +26,9 @@ fn enabled() -> bool {
     if std::env::var("REWASM_TEST_TOOLCHAINS").as_deref() == Ok("1") {
         return true;
     }
-    eprintln!("skipped: set REWASM_TEST_TOOLCHAINS=1 to install the guest toolchains and build plugins");
+    eprintln!(
+        "skipped: set REWASM_TEST_TOOLCHAINS=1 to install the guest toolchains and build plugins"
+    );
     false
 }
 
@@ -53,7 +55,10 @@ fn copy_sources(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).expect("read_dir") {
         let entry = entry.expect("entry");
         let name = entry.file_name();
-        if [".rewasm", "dist", "target", "node_modules"].iter().any(|n| name == *n) {
+        if [".rewasm", "dist", "target", "node_modules"]
+            .iter()
+            .any(|n| name == *n)
+        {
             continue;
         }
         let path = entry.path();
@@ -66,7 +71,9 @@ fn copy_sources(from: &Path, to: &Path) {
 }
 
 fn fresh(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plugin-langs").join(name);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("plugin-langs")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.parent().expect("parent")).expect("mkdir");
     dir
@@ -117,7 +124,13 @@ fn run_vectors(engine: &Arc<RewardEngine>, module: &Path, vectors: &[u8]) -> Vec
             config_json: case.config_json().unwrap_or_else(|| "{}".into()),
             ..PluginOptions::default()
         };
-        let got = match Plugin::load_with(engine, "keywords", &module.display().to_string(), &bytes, opts) {
+        let got = match Plugin::load_with(
+            engine,
+            "keywords",
+            &module.display().to_string(),
+            &bytes,
+            opts,
+        ) {
             Ok(plugin) => {
                 let mut results = plugin.score_batch(&[case.to_sample()]);
                 assert_eq!(results.len(), 1);
@@ -159,7 +172,9 @@ fn the_keywords_example_is_identical_in_every_language() {
     assert_eq!(reference.len(), 38);
     // Errors and scores both occur, so the comparison covers both paths.
     assert!(reference.iter().any(|(_, r)| matches!(r, Exact::Error(_))));
-    assert!(reference.iter().any(|(_, r)| matches!(r, Exact::Score { note: Some(_), .. })));
+    assert!(reference
+        .iter()
+        .any(|(_, r)| matches!(r, Exact::Score { note: Some(_), .. })));
     for (lang, results) in &all[1..] {
         for ((name, want), (_, got)) in reference.iter().zip(results) {
             assert_eq!(got, want, "case `{name}`: {lang} differs from rust");
@@ -183,7 +198,10 @@ fn new_projects_build_and_pass_vetting_in_every_language() {
         let out = text(&o);
         assert!(o.status.success(), "rewasm build ({lang}) failed:\n{out}");
         assert!(out.contains("6 test vectors"), "{lang}: {out}");
-        assert!(out.contains(&format!("module   {name} 0.1.0")), "{lang}: {out}");
+        assert!(
+            out.contains(&format!("module   {name} 0.1.0")),
+            "{lang}: {out}"
+        );
         assert!(out.contains("vetting PASSED"), "{lang}: {out}");
         assert!(dir.join(format!("dist/{name}.wasm")).is_file());
 
@@ -200,26 +218,48 @@ fn bad_projects_are_clear_errors() {
     std::fs::create_dir_all(&dir).expect("mkdir");
     let o = rewasm(&["build"], &dir);
     assert!(!o.status.success());
-    assert!(text(&o).contains("has no rewasm-plugin.toml"), "{}", text(&o));
+    assert!(
+        text(&o).contains("has no rewasm-plugin.toml"),
+        "{}",
+        text(&o)
+    );
 
-    std::fs::write(dir.join("rewasm-plugin.toml"), "name = \"x\"\nlang = \"go\"\n").expect("write");
+    std::fs::write(
+        dir.join("rewasm-plugin.toml"),
+        "name = \"x\"\nlang = \"go\"\n",
+    )
+    .expect("write");
     let o = rewasm(&["build"], &dir);
     assert!(!o.status.success());
     let out = text(&o);
-    assert!(out.contains("rewasm-plugin.toml") && out.contains("line 2"), "{out}");
+    assert!(
+        out.contains("rewasm-plugin.toml") && out.contains("line 2"),
+        "{out}"
+    );
 
-    std::fs::write(dir.join("rewasm-plugin.toml"), "name = \"x\"\nlang = \"rust\"\nvectors = \"nope.jsonl\"\n").expect("write");
+    std::fs::write(
+        dir.join("rewasm-plugin.toml"),
+        "name = \"x\"\nlang = \"rust\"\nvectors = \"nope.jsonl\"\n",
+    )
+    .expect("write");
     let o = rewasm(&["build"], &dir);
     assert!(text(&o).contains("nope.jsonl"), "{}", text(&o));
 
-    std::fs::write(dir.join("rewasm-plugin.toml"), "name = \"x\"\nlang = \"rust\"\n").expect("write");
+    std::fs::write(
+        dir.join("rewasm-plugin.toml"),
+        "name = \"x\"\nlang = \"rust\"\n",
+    )
+    .expect("write");
     std::fs::write(dir.join("vectors.jsonl"), "{\"name\": \"a\"}\n").expect("write");
     let o = rewasm(&["build"], &dir);
     let out = text(&o);
     assert!(!o.status.success());
     assert!(out.contains("vectors.jsonl:1"), "{out}");
 
-    let o = rewasm(&["new", "Bad_Name", "--lang", "rust", "--dir"], &fresh("bad-name"));
+    let o = rewasm(
+        &["new", "Bad_Name", "--lang", "rust", "--dir"],
+        &fresh("bad-name"),
+    );
     assert!(!o.status.success());
     assert!(text(&o).contains("lowercase"), "{}", text(&o));
 }

@@ -183,22 +183,41 @@ mod tests {
         }
         let sizes: Vec<u64> = digests
             .iter()
-            .map(|d| unbounded.path_for(&engine, d).metadata().expect("stored").len())
+            .map(|d| {
+                unbounded
+                    .path_for(&engine, d)
+                    .metadata()
+                    .expect("stored")
+                    .len()
+            })
             .collect();
         // Use the first again, so the second is now the least recent.
         std::thread::sleep(std::time::Duration::from_millis(20));
-        assert!(unbounded.load_or_compile(&engine, &digests[0], &modules[0]).expect("hit").1);
+        assert!(
+            unbounded
+                .load_or_compile(&engine, &digests[0], &modules[0])
+                .expect("hit")
+                .1
+        );
 
         // Room for the first and a new fourth: the second and third go.
         let fourth = component(10);
         let fourth_digest = sha256_hex(&fourth);
         std::thread::sleep(std::time::Duration::from_millis(20));
         let bounded = ComponentCache::new(&dir).with_max_bytes(sizes[0] + sizes[1] / 2);
-        assert!(!bounded.load_or_compile(&engine, &fourth_digest, &fourth).expect("compile").1);
+        assert!(
+            !bounded
+                .load_or_compile(&engine, &fourth_digest, &fourth)
+                .expect("compile")
+                .1
+        );
         let here = |d: &str| bounded.path_for(&engine, d).is_file();
         assert!(here(&digests[0]), "the recently used artifact stays");
         assert!(here(&fourth_digest), "the new artifact stays");
-        assert!(!here(&digests[1]) && !here(&digests[2]), "the least recently used go");
+        assert!(
+            !here(&digests[1]) && !here(&digests[2]),
+            "the least recently used go"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

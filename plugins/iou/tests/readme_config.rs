@@ -3,7 +3,10 @@
 
 #[test]
 fn readme_table_matches_config_defaults() {
-    rewasm_plugin_sdk::assert_readme_documents(include_str!("../README.md"), &iou::Config::default());
+    rewasm_plugin_sdk::assert_readme_documents(
+        include_str!("../README.md"),
+        &iou::Config::default(),
+    );
 }
 
 #[test]

@@ -135,7 +135,10 @@ mod tests {
 
     #[test]
     fn last_boxed_takes_the_last_box_and_skips_an_unclosed_one() {
-        assert_eq!(last_boxed(r"\boxed{1} then \boxed{\frac{1}{2}}"), Some(r"\frac{1}{2}"));
+        assert_eq!(
+            last_boxed(r"\boxed{1} then \boxed{\frac{1}{2}}"),
+            Some(r"\frac{1}{2}")
+        );
         assert_eq!(last_boxed(r"\fbox{x} \boxed{y}"), Some("y"));
         assert_eq!(last_boxed(r"\boxed 5$"), Some("5"));
         assert_eq!(last_boxed(r"\boxed{1} \boxed{2"), None);
@@ -144,7 +147,10 @@ mod tests {
 
     #[test]
     fn answer_tag_and_after_think() {
-        assert_eq!(answer_tag("<answer>1</answer><answer> 2 </answer>"), Some(" 2 "));
+        assert_eq!(
+            answer_tag("<answer>1</answer><answer> 2 </answer>"),
+            Some(" 2 ")
+        );
         assert_eq!(answer_tag("<answer>open"), None);
         assert_eq!(after_think("<think>hm</think> 4"), Some(" 4"));
         assert_eq!(after_think("<think>never closed"), None);

@@ -70,7 +70,10 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
     if report.passed {
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!("error: {} was built but does not pass vetting", built.path.display());
+        eprintln!(
+            "error: {} was built but does not pass vetting",
+            built.path.display()
+        );
         Ok(ExitCode::from(1))
     }
 }
@@ -85,7 +88,8 @@ pub fn build(project: &Project, out: Option<&Path>) -> anyhow::Result<Built> {
     // Read and check the vectors first: a typo there should not cost a build.
     let vectors = match project.vectors()? {
         Some(path) => {
-            let text = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let text =
+                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
             let cases = parse_cases(&text, &path.display().to_string())?;
             Some((text, cases.len()))
         }
@@ -103,7 +107,10 @@ pub fn build(project: &Project, out: Option<&Path>) -> anyhow::Result<Built> {
         .arg(absolute(&project.dir)?)
         .arg(absolute(&raw)?);
     if std::env::var_os("REWASM_TOOLCHAINS").is_none() {
-        cmd.env("REWASM_TOOLCHAINS", rewasm_runtime::rewasm_home().join("toolchains"));
+        cmd.env(
+            "REWASM_TOOLCHAINS",
+            rewasm_runtime::rewasm_home().join("toolchains"),
+        );
     }
     let status = cmd
         .status()
@@ -115,7 +122,8 @@ pub fn build(project: &Project, out: Option<&Path>) -> anyhow::Result<Built> {
             project.dir.display()
         );
     }
-    let bytes = std::fs::read(&raw).with_context(|| format!("the build wrote no {}", raw.display()))?;
+    let bytes =
+        std::fs::read(&raw).with_context(|| format!("the build wrote no {}", raw.display()))?;
     if !(bytes.len() >= 8 && bytes[..4] == *b"\0asm" && bytes[4..8] == [0x0d, 0, 0x01, 0]) {
         bail!("{} is not a Wasm component", raw.display());
     }
@@ -124,7 +132,8 @@ pub fn build(project: &Project, out: Option<&Path>) -> anyhow::Result<Built> {
         None => (bytes, 0),
     };
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     let tmp = out.with_extension("wasm.tmp");
     std::fs::write(&tmp, &bytes).with_context(|| format!("cannot write {}", tmp.display()))?;

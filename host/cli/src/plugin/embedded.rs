@@ -72,7 +72,9 @@ pub fn toolchain_script(lang: Lang) -> String {
         Lang::Python => PYTHON_SCRIPT,
         Lang::Js => JS_SCRIPT,
     };
-    format!("#!/usr/bin/env bash\n# Written by rewasm build; do not edit.\n{COMMON_SCRIPT}\n{script}")
+    format!(
+        "#!/usr/bin/env bash\n# Written by rewasm build; do not edit.\n{COMMON_SCRIPT}\n{script}"
+    )
 }
 
 /// The SDK files of `lang`, as written under `.rewasm/sdk/`.
@@ -106,17 +108,30 @@ fn copy(files: Files, out: &mut Vec<(String, String)>) {
 /// plugins/sdk/Cargo.toml with every `workspace = true` resolved from the
 /// plugins workspace, so the SDK builds outside it.
 pub fn rust_sdk_manifest() -> anyhow::Result<String> {
-    let mut manifest: toml::Table = toml::from_str(RUST_SDK_MANIFEST).context("plugins/sdk/Cargo.toml")?;
+    let mut manifest: toml::Table =
+        toml::from_str(RUST_SDK_MANIFEST).context("plugins/sdk/Cargo.toml")?;
     let workspace: toml::Table = toml::from_str(PLUGINS_WORKSPACE).context("plugins/Cargo.toml")?;
-    let ws = workspace.get("workspace").and_then(|w| w.as_table()).context("no [workspace]")?;
+    let ws = workspace
+        .get("workspace")
+        .and_then(|w| w.as_table())
+        .context("no [workspace]")?;
     let empty = toml::Table::new();
-    let ws_package = ws.get("package").and_then(|p| p.as_table()).unwrap_or(&empty);
-    let ws_deps = ws.get("dependencies").and_then(|p| p.as_table()).unwrap_or(&empty);
+    let ws_package = ws
+        .get("package")
+        .and_then(|p| p.as_table())
+        .unwrap_or(&empty);
+    let ws_deps = ws
+        .get("dependencies")
+        .and_then(|p| p.as_table())
+        .unwrap_or(&empty);
 
     if let Some(package) = manifest.get_mut("package").and_then(|p| p.as_table_mut()) {
         for (key, value) in package.iter_mut() {
             if is_inherited(value) {
-                *value = ws_package.get(key).cloned().with_context(|| format!("workspace.package.{key}"))?;
+                *value = ws_package
+                    .get(key)
+                    .cloned()
+                    .with_context(|| format!("workspace.package.{key}"))?;
             }
         }
     }
@@ -129,10 +144,15 @@ pub fn rust_sdk_manifest() -> anyhow::Result<String> {
             if !is_inherited(value) {
                 continue;
             }
-            let mut resolved = match ws_deps.get(name).with_context(|| format!("workspace.dependencies.{name}"))? {
-                toml::Value::String(v) => BTreeMap::from([("version".to_string(), toml::Value::String(v.clone()))])
-                    .into_iter()
-                    .collect::<toml::Table>(),
+            let mut resolved = match ws_deps
+                .get(name)
+                .with_context(|| format!("workspace.dependencies.{name}"))?
+            {
+                toml::Value::String(v) => {
+                    BTreeMap::from([("version".to_string(), toml::Value::String(v.clone()))])
+                        .into_iter()
+                        .collect::<toml::Table>()
+                }
                 toml::Value::Table(t) => t.clone(),
                 other => anyhow::bail!("workspace.dependencies.{name} = {other}"),
             };
@@ -206,7 +226,9 @@ mod tests {
                 }
             }
         }
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(dir);
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(dir);
         let mut out = BTreeSet::new();
         walk(&root, &root, skip, &mut out);
         out
@@ -222,11 +244,21 @@ mod tests {
         assert_eq!(names(RUST_SDK), on_disk("plugins/sdk", &skip));
         assert_eq!(names(C_SDK), on_disk("plugins/sdk-c", &skip));
         assert_eq!(names(PYTHON_SDK), on_disk("plugins/sdk-python", &skip));
-        assert_eq!(names(JS_SDK), on_disk("plugins/sdk-js", &["README.md", "rewasm.test.mjs"]));
+        assert_eq!(
+            names(JS_SDK),
+            on_disk("plugins/sdk-js", &["README.md", "rewasm.test.mjs"])
+        );
         for lang in Lang::ALL {
             let dir = format!("plugins/templates/{lang}");
-            assert_eq!(names(template(lang)), on_disk(&dir, &["Cargo.lock"]), "{dir}");
-            assert!(toolchain_script(lang).contains("toolchain_main \"$@\""), "{lang}");
+            assert_eq!(
+                names(template(lang)),
+                on_disk(&dir, &["Cargo.lock"]),
+                "{dir}"
+            );
+            assert!(
+                toolchain_script(lang).contains("toolchain_main \"$@\""),
+                "{lang}"
+            );
         }
     }
 
@@ -235,12 +267,22 @@ mod tests {
         let text = rust_sdk_manifest().expect("manifest");
         assert!(!text.contains("workspace"), "{text}");
         let manifest: toml::Table = toml::from_str(&text).expect("toml");
-        assert_eq!(manifest["package"]["name"].as_str(), Some("rewasm-plugin-sdk"));
+        assert_eq!(
+            manifest["package"]["name"].as_str(),
+            Some("rewasm-plugin-sdk")
+        );
         assert!(manifest["package"]["edition"].is_str());
         let wasm = &manifest["target"]["cfg(target_arch = \"wasm32\")"]["dependencies"];
         assert!(wasm["wit-bindgen"]["version"].is_str(), "{text}");
         let files = sdk_files(Lang::Rust).expect("files");
-        let lib = &files.iter().find(|(p, _)| p == "src/lib.rs").expect("lib.rs").1;
-        assert!(lib.contains("path: \"wit\""), "the SDK must read its own copy of the WIT");
+        let lib = &files
+            .iter()
+            .find(|(p, _)| p == "src/lib.rs")
+            .expect("lib.rs")
+            .1;
+        assert!(
+            lib.contains("path: \"wit\""),
+            "the SDK must read its own copy of the WIT"
+        );
     }
 }

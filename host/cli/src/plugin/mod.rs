@@ -7,4 +7,3 @@ pub mod build;
 pub mod embedded;
 pub mod new;
 pub mod project;
-

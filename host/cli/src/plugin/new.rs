@@ -47,6 +47,9 @@ pub fn run(args: NewArgs) -> anyhow::Result<()> {
         args.lang,
         listed.join(", ")
     );
-    println!("build, vet and test it with: rewasm build {}", dir.display());
+    println!(
+        "build, vet and test it with: rewasm build {}",
+        dir.display()
+    );
     Ok(())
 }

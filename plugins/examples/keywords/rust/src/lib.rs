@@ -51,7 +51,9 @@ fn occurs(term: &[String], text: &[String]) -> bool {
 
 fn term(value: &Value, what: &str) -> Result<String, RewardError> {
     let Value::String(s) = value else {
-        return Err(invalid(format!("{what}: a term must be a string, got {value}")));
+        return Err(invalid(format!(
+            "{what}: a term must be a string, got {value}"
+        )));
     };
     if words(s, true).is_empty() {
         return Err(invalid(format!("{what}: the term {s:?} has no word")));
@@ -101,11 +103,7 @@ impl Keywords {
                 }
                 "forbidden_penalty" => match value.as_f64() {
                     Some(p) if p.is_finite() && p >= 0.0 => reward.forbidden_penalty = p,
-                    _ => {
-                        return Err(invalid(
-                            "config: forbidden_penalty must be a number >= 0",
-                        ))
-                    }
+                    _ => return Err(invalid("config: forbidden_penalty must be a number >= 0")),
                 },
                 "case_sensitive" => match value {
                     Value::Bool(b) => reward.case_sensitive = *b,
@@ -121,7 +119,10 @@ impl Keywords {
         groups
             .iter()
             .map(|terms| Group {
-                words: terms.iter().map(|t| words(t, self.case_sensitive)).collect(),
+                words: terms
+                    .iter()
+                    .map(|t| words(t, self.case_sensitive))
+                    .collect(),
                 terms: terms.clone(),
             })
             .collect()
@@ -218,17 +219,25 @@ mod tests {
 
     #[test]
     fn words_follow_the_spec() {
-        assert_eq!(words("State-of-the-ART café_x", false), ["state", "of", "the", "art", "café", "x"]);
+        assert_eq!(
+            words("State-of-the-ART café_x", false),
+            ["state", "of", "the", "art", "café", "x"]
+        );
         assert_eq!(words("CAFÉ", false), ["cafÉ"]);
         assert!(words(" -- ", false).is_empty());
     }
 
     #[test]
     fn notes_list_missing_and_forbidden_terms() {
-        let r = Keywords::configure(r#"{"keywords": ["a","b","c","d","e","f","g"], "forbidden": ["x"]}"#)
-            .expect("config");
+        let r = Keywords::configure(
+            r#"{"keywords": ["a","b","c","d","e","f","g"], "forbidden": ["x"]}"#,
+        )
+        .expect("config");
         let s = r.score(&Sample::new("x", None)).expect("score");
-        assert_eq!(s.note.as_deref(), Some("missing: a, b, c, d, e and 2 more; forbidden: x"));
+        assert_eq!(
+            s.note.as_deref(),
+            Some("missing: a, b, c, d, e and 2 more; forbidden: x")
+        );
         assert_eq!(s.value, -0.5);
     }
 }
