@@ -592,13 +592,7 @@ impl Inner {
                 ),
             });
         }
-        crate::vet::check_vectors(
-            &self.engine,
-            &bytes,
-            &reward.spec.limits,
-            reward.plugin.grants(),
-        )
-        .map_err(|e| Error::VetRefused {
+        crate::vet::check_vectors_of(&reward.plugin, &bytes).map_err(|e| Error::VetRefused {
             reward: reward.spec.name.clone(),
             message: e.to_string(),
         })?;

@@ -396,6 +396,10 @@ impl Plugin {
     pub fn limits(&self) -> &SandboxLimits {
         &self.limits
     }
+    /// The config text `configure()` accepted.
+    pub(crate) fn config_json(&self) -> &str {
+        &self.config_json
+    }
     /// The capabilities granted.
     pub fn grants(&self) -> &Grants {
         &self.grants

@@ -110,12 +110,7 @@ pub fn check_vectors(
 ) -> Result<usize, VetFailure> {
     let cases = shipped_cases(bytes).map_err(VetFailure::BadVectors)?;
     let origin = format!("module sha256:{}", &crate::cache::sha256_hex(bytes)[..12]);
-    // A module that needs a config may ship only cases that carry one.
-    let base_config = if cases.iter().all(|c| c.config.is_some()) && !cases.is_empty() {
-        cases[0].config_json().unwrap_or_else(|| "{}".into())
-    } else {
-        "{}".to_string()
-    };
+    let base_config = vetting_config(&cases);
     let opts = PluginOptions {
         limits: *limits,
         grants: grants.clone(),
@@ -124,12 +119,48 @@ pub fn check_vectors(
     };
     let plugin =
         Plugin::load_with(engine, "vectors", &origin, bytes, opts).map_err(VetFailure::Load)?;
+    check_cases(&plugin, &base_config, &cases)
+}
+
+/// [`check_vectors`] for a plugin already loaded from `bytes` (a hot swap
+/// has just loaded it): reuses its compiled and linked component instead of
+/// loading the module a second time.
+pub fn check_vectors_of(plugin: &Plugin, bytes: &[u8]) -> Result<usize, VetFailure> {
+    let cases = shipped_cases(bytes).map_err(VetFailure::BadVectors)?;
+    let base_config = vetting_config(&cases);
+    let derived;
+    let base = if plugin.config_json() == base_config {
+        plugin
+    } else {
+        derived = plugin
+            .derive(&base_config, plugin.grants().clone())
+            .map_err(VetFailure::Load)?;
+        &derived
+    };
+    check_cases(base, &base_config, &cases)
+}
+
+/// The config cases without their own run under: `{}`, unless every case
+/// carries one (a module that needs a config may ship only such cases).
+fn vetting_config(cases: &[TestCase]) -> String {
+    if cases.iter().all(|c| c.config.is_some()) && !cases.is_empty() {
+        cases[0].config_json().unwrap_or_else(|| "{}".into())
+    } else {
+        "{}".to_string()
+    }
+}
+
+fn check_cases(
+    plugin: &Plugin,
+    base_config: &str,
+    cases: &[TestCase],
+) -> Result<usize, VetFailure> {
     let (_, problems) = classify_imports(plugin.imports(), &plugin.info().capabilities);
     if !problems.is_empty() {
         return Err(VetFailure::Imports(problems));
     }
     let tagged: Vec<(&str, &TestCase)> = cases.iter().map(|c| ("shipped", c)).collect();
-    let outcomes = run_cases(&plugin, &base_config, grants, &tagged, &mut |_| {});
+    let outcomes = run_cases(plugin, base_config, plugin.grants(), &tagged, &mut |_| {});
     let failed: Vec<CaseOutcome> = outcomes.into_iter().filter(|o| !o.passed).collect();
     if failed.is_empty() {
         Ok(cases.len())
