@@ -173,7 +173,7 @@ fn measure(
     Ok((
         Row {
             lang,
-            build: built.seconds_duration(),
+            build: built.took,
             size: built.bytes.len(),
             first_load: median(first),
             cached_load: median(cached),

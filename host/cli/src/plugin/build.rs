@@ -32,13 +32,7 @@ pub struct Built {
     pub path: PathBuf,
     pub bytes: Vec<u8>,
     pub vectors: usize,
-    pub seconds: f64,
-}
-
-impl Built {
-    pub fn seconds_duration(&self) -> std::time::Duration {
-        std::time::Duration::from_secs_f64(self.seconds)
-    }
+    pub took: std::time::Duration,
 }
 
 pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
@@ -51,7 +45,7 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
         project.manifest.lang,
         built.vectors,
         module_digest(&built.bytes),
-        built.seconds
+        built.took.as_secs_f64()
     );
     if args.no_vet {
         return Ok(ExitCode::SUCCESS);
@@ -142,7 +136,7 @@ pub fn build(project: &Project, out: Option<&Path>) -> anyhow::Result<Built> {
         path: out,
         bytes,
         vectors: count,
-        seconds: started.elapsed().as_secs_f64(),
+        took: started.elapsed(),
     })
 }
 

@@ -3,8 +3,6 @@
 //! toolchain script and its template. A test checks that every file of those
 //! folders is listed here.
 
-use std::collections::BTreeMap;
-
 use anyhow::Context;
 
 use super::project::Lang;
@@ -148,11 +146,10 @@ pub fn rust_sdk_manifest() -> anyhow::Result<String> {
                 .get(name)
                 .with_context(|| format!("workspace.dependencies.{name}"))?
             {
-                toml::Value::String(v) => {
-                    BTreeMap::from([("version".to_string(), toml::Value::String(v.clone()))])
-                        .into_iter()
-                        .collect::<toml::Table>()
-                }
+                toml::Value::String(v) => toml::Table::from_iter([(
+                    "version".to_string(),
+                    toml::Value::String(v.clone()),
+                )]),
                 toml::Value::Table(t) => t.clone(),
                 other => anyhow::bail!("workspace.dependencies.{name} = {other}"),
             };
