@@ -13,6 +13,10 @@ scripts/setup.sh
 # A clean clone builds everything once; incremental files would only take
 # disk (gigabytes with wasmtime and libtorch's bindings in every test binary).
 export CARGO_INCREMENTAL=0
+# Python and JS components compile to 40 MB artifacts and the tests build
+# several; a tighter bound on the compiled-artifact cache keeps the disk the
+# test run needs down (the default is 2 GiB).
+export REWASM_CACHE_MAX_MB=${REWASM_CACHE_MAX_MB:-512}
 echo "disk before the tests: $(df -h --output=avail . | tail -1 | tr -d ' ') free"
 if [ "${REWASM_TEST_PULL:-1}" = "1" ]; then export REWASM_TEST_PULL=1; else unset REWASM_TEST_PULL; fi
 if [ "${REWASM_TEST_TOOLCHAINS:-1}" = "1" ]; then export REWASM_TEST_TOOLCHAINS=1; else unset REWASM_TEST_TOOLCHAINS; fi

