@@ -14,7 +14,8 @@ fn main() {
         .canonicalize()
         .expect("repository root");
     let plugins = root.join("plugins");
-    for watched in ["sdk", "Cargo.toml", "Cargo.lock"] {
+    // math-equiv: the library math-accuracy and consistency check answers with.
+    for watched in ["sdk", "math-equiv", "Cargo.toml", "Cargo.lock"] {
         println!("cargo:rerun-if-changed={}", plugins.join(watched).display());
     }
     println!("cargo:rerun-if-changed={}", root.join("wit").display());

@@ -2,8 +2,7 @@
 
 use rewasm_plugin_sdk::{parse_config, PluginInfo, Reward, RewardError, Sample, Score};
 
-use crate::config::Config;
-use crate::verify::verify;
+use math_equiv::{verify, Config};
 
 /// Rewards a completion whose final answer equals the sample's reference.
 #[derive(Debug, Clone)]

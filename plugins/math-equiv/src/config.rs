@@ -1,6 +1,6 @@
 //! The plugin's configuration: the reward set's `[reward.config]` table.
-//! Every field is documented in the README's table, which a test compares
-//! with [`Config::default`].
+//! Every field is documented in math-accuracy's README table, which a test
+//! there compares with [`Config::default`].
 
 use rewasm_plugin_sdk::RewardError;
 use serde::{Deserialize, Serialize};
