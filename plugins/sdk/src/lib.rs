@@ -3,14 +3,19 @@
 //! A plugin implements [`Reward`] over plain Rust types (so its logic and
 //! tests run natively) and calls [`export_reward!`] once; on `wasm32` the
 //! macro wires the type to the `rewasm:reward@0.1.0` component exports.
+//!
+//! [`judge()`] asks the host's judge model (the `judge` capability); natively,
+//! tests answer for it with [`judge::with_fake_judge`].
 
 pub mod answer;
 pub mod boxes;
 mod config;
+pub mod judge;
 mod readme;
 mod types;
 
 pub use config::{config_error, parse_config, parse_validated, ConfigError};
+pub use judge::{judge, JudgeRequest};
 pub use readme::{assert_readme_documents, readme_config_defaults};
 pub use types::{Capability, Part, PluginInfo, RewardError, Sample, Score};
 
