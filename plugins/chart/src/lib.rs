@@ -21,13 +21,17 @@ mod pyplot;
 mod render;
 mod scene;
 mod ssim;
+mod text;
 mod value;
 
 use rustpython_parser::{ast, Parse};
 
 pub use budget::Limits;
 pub use color::Color;
-pub use compare::{compare, compare_scenes, CompareOptions, Scores};
+pub use compare::{
+    close, color_f1, compare, compare_with_images, data_f1, max_assignment, multiset_f1,
+    CompareOptions, Scores,
+};
 pub use error::{ChartError, ChartErrorKind};
 pub use render::{render, Image};
 pub use scene::{Axes, ChartKind, Layout, LineStyle, Scene, Series, Text};
