@@ -1,6 +1,6 @@
 //! The reference/candidate pairs in pairs.jsonl (written by make_pairs.py):
-//! every candidate list must score in strictly decreasing order (identical
-//! > small change > different chart type > broken), identical code scores
+//! every candidate list must score in strictly decreasing order (identical,
+//! small change, different chart type, broken), identical code scores
 //! exactly 1, and the listed parts have the listed values.
 
 use chart_code::ChartCode;

@@ -265,6 +265,8 @@ pub fn data_f1(reference: &Scene, candidate: &Scene, opts: &CompareOptions) -> f
     f1(matched, n_ref as f64, n_cand as f64)
 }
 
+type WeightFn<'a> = Box<dyn Fn(usize, usize) -> f64 + 'a>;
+
 /// The largest total weight of a one-to-one assignment between rows and
 /// columns (Hungarian algorithm on costs `max - w`), for weights >= 0.
 pub fn max_assignment(w: &[Vec<f64>]) -> f64 {
@@ -274,7 +276,7 @@ pub fn max_assignment(w: &[Vec<f64>]) -> f64 {
         return 0.0;
     }
     // The algorithm wants rows <= cols; transpose if needed.
-    let (n, m, get): (usize, usize, Box<dyn Fn(usize, usize) -> f64>) = if rows <= cols {
+    let (n, m, get): (usize, usize, WeightFn) = if rows <= cols {
         (rows, cols, Box::new(|i, j| w[i][j]))
     } else {
         (cols, rows, Box::new(|i, j| w[j][i]))

@@ -380,7 +380,7 @@ mod tests {
 
     #[test]
     fn format_specs_match_python() {
-        assert_eq!(spec(".2f", 3.14159, false), "3.14");
+        assert_eq!(spec(".2f", 1.23456, false), "1.23");
         assert_eq!(spec(".1%", 0.256, false), "25.6%");
         assert_eq!(spec(",", 1234567.0, true), "1,234,567");
         assert_eq!(spec(",.2f", 1234.5, false), "1,234.50");

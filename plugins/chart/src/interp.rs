@@ -573,7 +573,7 @@ impl<'a> Interp<'a> {
                         }
                         other => {
                             let v = self.eval(other)?;
-                            out.push_str(&self.to_str(&v)?);
+                            out.push_str(&self.str_of(&v)?);
                         }
                     }
                 }
@@ -1159,7 +1159,7 @@ impl<'a> Interp<'a> {
     // ---- text ----
 
     /// `str(v)`.
-    pub fn to_str(&mut self, v: &Value) -> R<String> {
+    pub fn str_of(&mut self, v: &Value) -> R<String> {
         Ok(match v {
             Value::Str(s) => s.to_string(),
             other => self.repr(other)?,
@@ -1202,7 +1202,7 @@ impl<'a> Interp<'a> {
     /// `format(v, spec)`.
     pub fn format_value(&mut self, v: &Value, spec: &str) -> R<String> {
         if spec.is_empty() {
-            return self.to_str(v);
+            return self.str_of(v);
         }
         let parsed =
             Spec::parse(spec).ok_or_else(|| self.unsupported(format!("format spec `{spec}`")))?;
@@ -1212,7 +1212,7 @@ impl<'a> Interp<'a> {
             Value::Float(f) => parsed.number(*f, false),
             Value::Str(s) => parsed.text(s),
             other => {
-                let s = self.to_str(other)?;
+                let s = self.str_of(other)?;
                 parsed.text(&s)
             }
         };

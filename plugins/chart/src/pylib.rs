@@ -248,7 +248,7 @@ pub fn call_function(it: &mut Interp, name: &str, mut a: Args) -> R<Value> {
         }
         "str" => {
             let s = match a.take(0, "object") {
-                Some(v) => it.to_str(&v)?,
+                Some(v) => it.str_of(&v)?,
                 None => String::new(),
             };
             it.new_str(s)
@@ -1016,7 +1016,7 @@ pub fn percent_format(it: &mut Interp, template: &str, args: &Value) -> R<Value>
         strs.push(match v {
             Value::Str(s) => Some(s.to_string()),
             Value::Int(_) | Value::Float(_) | Value::Bool(_) => None,
-            other => Some(it.to_str(other)?),
+            other => Some(it.str_of(other)?),
         });
     }
     let pargs: Vec<PrintfArg> = values

@@ -674,10 +674,8 @@ pub fn call_plt(it: &mut Interp, name: &str, mut a: Args) -> R<Value> {
                 return Err(it.runtime("subplot2grid() needs (rows, cols) and (row, col)"));
             };
             let ok = |x: f64| x.is_finite() && (0.0..=64.0).contains(&x);
-            if !(ok(nr) && ok(nc) && ok(r) && ok(c))
-                || !(1..=64).contains(&rowspan)
-                || !(1..=64).contains(&colspan)
-            {
+            let span_ok = |s: i64| (1..=64).contains(&s);
+            if !(ok(nr) && ok(nc) && ok(r) && ok(c) && span_ok(rowspan) && span_ok(colspan)) {
                 return Err(it.runtime("subplot2grid() position out of range"));
             }
             let layout = Layout {
@@ -779,7 +777,7 @@ fn check_kw_text(it: &Interp, func: &str, a: &Args) -> R<()> {
 
 fn text_arg(it: &mut Interp, a: &mut Args, i: usize, name: &str) -> R<String> {
     match a.take(i, name) {
-        Some(v) => it.to_str(&v),
+        Some(v) => it.str_of(&v),
         None => Err(it.runtime(format!("missing text argument `{name}`"))),
     }
 }
@@ -898,7 +896,7 @@ fn set_ticklabels(it: &mut Interp, i: usize, x: bool, labels: &Value) -> R<()> {
     let items = it.iterate(labels)?;
     let mut out = Vec::with_capacity(items.len());
     for v in &items {
-        out.push(it.to_str(v)?);
+        out.push(it.str_of(v)?);
     }
     count_drawn(it, out.len())?;
     let ax = &mut it.fig.scene.axes[i];
@@ -1087,7 +1085,7 @@ fn legend(it: &mut Interp, i: usize, mut a: Args) -> R<Value> {
         let items = it.iterate(&labels)?;
         let mut strs = Vec::new();
         for v in &items {
-            strs.push(it.to_str(v)?);
+            strs.push(it.str_of(v)?);
         }
         let ax = &mut it.fig.scene.axes[i];
         for (s, l) in ax.series.iter_mut().zip(&strs) {
@@ -1108,7 +1106,7 @@ fn legend(it: &mut Interp, i: usize, mut a: Args) -> R<Value> {
     }
     count_drawn(it, entries.len())?;
     if let Some(t) = title {
-        let t = it.to_str(&t)?;
+        let t = it.str_of(&t)?;
         add_text(it, i, f64::NAN, f64::NAN, t)?;
     }
     it.fig.scene.axes[i].legend = if entries.is_empty() {
@@ -1223,7 +1221,7 @@ fn take_alpha(it: &mut Interp, a: &mut Args) -> R<Option<f64>> {
 fn take_label(it: &mut Interp, a: &mut Args) -> R<Option<String>> {
     match a.kw("label") {
         None | Some(Value::None) => Ok(None),
-        Some(v) => Ok(Some(it.to_str(&v)?)),
+        Some(v) => Ok(Some(it.str_of(&v)?)),
     }
 }
 
@@ -1602,7 +1600,7 @@ fn pie(it: &mut Interp, i: usize, mut a: Args) -> R<Value> {
             }
             let mut out = Vec::new();
             for v in &items {
-                out.push(it.to_str(v)?);
+                out.push(it.str_of(v)?);
             }
             out
         }
@@ -1744,12 +1742,12 @@ fn hist(it: &mut Interp, i: usize, mut a: Args) -> R<Value> {
             let items = it.iterate(&l)?;
             let mut out = Vec::new();
             for v in &items {
-                out.push(Some(it.to_str(v)?));
+                out.push(Some(it.str_of(v)?));
             }
             out
         }
         Some(Value::None) | None => vec![None],
-        Some(v) => vec![Some(it.to_str(&v)?)],
+        Some(v) => vec![Some(it.str_of(&v)?)],
     };
     let first = it.fig.scene.axes[i].series.len();
     for (k, data) in datasets.iter().enumerate() {
@@ -1914,7 +1912,7 @@ fn bar_label(it: &mut Interp, i: usize, mut a: Args) -> R<Value> {
             let items = it.iterate(&l)?;
             let mut out = Vec::new();
             for v in &items {
-                out.push(it.to_str(v)?);
+                out.push(it.str_of(v)?);
             }
             out
         }

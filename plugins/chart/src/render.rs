@@ -266,7 +266,7 @@ fn with_limits(auto: (f64, f64), lim: Option<[f64; 2]>) -> (f64, f64) {
         }
     }
     if !(hi - lo).is_finite() || hi == lo {
-        return (lo.min(0.0).max(-1e300), lo.max(0.0).min(1e300) + 1.0);
+        return (lo.clamp(-1e300, 0.0), lo.clamp(0.0, 1e300) + 1.0);
     }
     (lo, hi)
 }
