@@ -146,6 +146,83 @@ fn a_granted_capability_is_callable() {
     }
 }
 
+/// A judge that takes its time and counts what it was asked.
+struct SlowJudge {
+    delay: Duration,
+    asked: std::sync::Mutex<Vec<(String, Duration)>>,
+}
+
+impl rewasm_runtime::JudgeBackend for SlowJudge {
+    fn answer(
+        &self,
+        requests: &[rewasm_runtime::JudgeRequest],
+        deadline: Instant,
+    ) -> Vec<Result<String, String>> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        for r in requests {
+            self.asked
+                .lock()
+                .expect("lock")
+                .push((r.prompt.clone(), left));
+        }
+        std::thread::sleep(self.delay);
+        requests.iter().map(|_| Ok("fine".to_string())).collect()
+    }
+    fn describe(&self) -> String {
+        "slow".into()
+    }
+}
+
+#[test]
+fn judge_time_counts_against_the_reward_deadline() {
+    let engine = engine();
+    let slow = Arc::new(SlowJudge {
+        delay: Duration::from_millis(3 * TIMEOUT_MS),
+        asked: Default::default(),
+    });
+    let plugin = hostile(
+        &engine,
+        PluginOptions {
+            limits: limits(),
+            grants: Grants::new([Capability::Judge]),
+            judge: Some(rewasm_runtime::Judge::new(slow.clone())),
+            ..PluginOptions::default()
+        },
+    );
+    // The judge is handed what is left of the call's deadline, and a judge
+    // slower than that makes the call time out.
+    let out = plugin.score_batch(&samples("Judge, please", 2));
+    for r in &out {
+        assert_eq!(
+            r.as_ref().expect_err("too slow").kind(),
+            ErrorKind::Timeout,
+            "{out:?}"
+        );
+    }
+    let asked = slow.asked.lock().expect("lock").clone();
+    assert_eq!(asked.len(), 1, "one request per call: {asked:?}");
+    assert!(asked[0].1 <= Duration::from_millis(TIMEOUT_MS), "{asked:?}");
+
+    // A quick judge under the same limits: the call succeeds.
+    let quick = Arc::new(SlowJudge {
+        delay: Duration::ZERO,
+        asked: Default::default(),
+    });
+    let plugin = hostile(
+        &engine,
+        PluginOptions {
+            limits: limits(),
+            grants: Grants::new([Capability::Judge]),
+            judge: Some(rewasm_runtime::Judge::new(quick.clone())),
+            ..PluginOptions::default()
+        },
+    );
+    for r in plugin.score_batch(&samples("Judge, please", 2)) {
+        assert_eq!(r.expect("judged in time").value, 0.5);
+    }
+    assert_eq!(quick.asked.lock().expect("lock").len(), 1);
+}
+
 #[test]
 fn fuel_budget_stops_a_loop_deterministically() {
     let engine = engine();

@@ -1,10 +1,12 @@
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
 use crate::bindings::rewasm::reward::{judge, log, types};
+use crate::judge::{Judge, JudgeRequest};
 use crate::limits::MemoryLimiter;
 use crate::wasi::WasiState;
 
@@ -178,19 +180,33 @@ pub(crate) struct HostState {
     logs_left: u32,
     /// Built on first use, and only linked when `wasi` is granted.
     wasi: Option<WasiState>,
+    /// What answers `judge` calls; none answers each with an error.
+    judge: Option<Judge>,
+    /// When the current call's deadline passes (set when a call is armed).
+    pub(crate) deadline: Instant,
 }
 
 impl HostState {
     const LOGS_PER_CALL: u32 = 100;
     const LOG_MESSAGE_MAX: usize = 2000;
+    const JUDGE_REQUESTS_PER_CALL: usize = 4096;
+    const JUDGE_PROMPT_MAX: usize = 256 * 1024;
+    const JUDGE_MAX_TOKENS: u32 = 8192;
 
-    pub(crate) fn new(limiter: MemoryLimiter, grants: Grants, reward: Arc<str>) -> Self {
+    pub(crate) fn new(
+        limiter: MemoryLimiter,
+        grants: Grants,
+        reward: Arc<str>,
+        judge: Option<Judge>,
+    ) -> Self {
         HostState {
             limiter,
             grants,
             reward,
             logs_left: Self::LOGS_PER_CALL,
             wasi: None,
+            judge,
+            deadline: Instant::now(),
         }
     }
 
@@ -259,11 +275,59 @@ impl judge::Host for HostState {
         requests: Vec<judge::JudgeRequest>,
     ) -> wasmtime::Result<Vec<Result<String, String>>> {
         self.check(Capability::Judge)?;
-        // Judge backends arrive with the consistency reward; until then a
-        // granted judge answers every request with an error the plugin sees.
-        Ok(requests
-            .iter()
-            .map(|_| Err("no judge backend is configured for this reward set".to_string()))
+        let Some(judge) = &self.judge else {
+            return Ok(requests
+                .iter()
+                .map(|_| {
+                    Err("no judge is configured (the reward set has no [judge] table)".to_string())
+                })
+                .collect());
+        };
+        if requests.len() > Self::JUDGE_REQUESTS_PER_CALL {
+            return Ok(requests
+                .iter()
+                .map(|_| {
+                    Err(format!(
+                        "{} judge requests in one call; at most {} are taken",
+                        requests.len(),
+                        Self::JUDGE_REQUESTS_PER_CALL
+                    ))
+                })
+                .collect());
+        }
+        // Requests the host refuses get their error; the rest are asked.
+        let mut replies: Vec<Option<Result<String, String>>> = vec![None; requests.len()];
+        let mut asked = Vec::new();
+        let mut at = Vec::new();
+        for (i, r) in requests.into_iter().enumerate() {
+            if r.prompt.len() > Self::JUDGE_PROMPT_MAX {
+                replies[i] = Some(Err(format!(
+                    "the prompt is {} bytes; at most {} are sent to the judge",
+                    r.prompt.len(),
+                    Self::JUDGE_PROMPT_MAX
+                )));
+            } else if !(r.temperature.is_finite() && (0.0..=2.0).contains(&r.temperature)) {
+                replies[i] = Some(Err(format!(
+                    "temperature must be in [0, 2], got {}",
+                    r.temperature
+                )));
+            } else {
+                at.push(i);
+                asked.push(JudgeRequest {
+                    prompt: r.prompt,
+                    max_tokens: r.max_tokens.clamp(1, Self::JUDGE_MAX_TOKENS),
+                    temperature: r.temperature,
+                });
+            }
+        }
+        if !asked.is_empty() {
+            for (i, reply) in at.into_iter().zip(judge.answer(&asked, self.deadline)) {
+                replies[i] = Some(reply);
+            }
+        }
+        Ok(replies
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err("the judge gave no answer".into())))
             .collect())
     }
 }

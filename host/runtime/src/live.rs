@@ -249,6 +249,8 @@ struct Pending {
 struct Inner {
     engine: Arc<RewardEngine>,
     ctx: LoadContext,
+    /// The `[judge]` table the set started with (kept for snapshots).
+    judge_config: Option<crate::JudgeConfig>,
     opts: LiveOptions,
     current: RwLock<Arc<Version>>,
     pending: Mutex<Option<Pending>>,
@@ -300,6 +302,7 @@ impl LiveRewardSet {
         }
         ctx.apply_policy(&file)?;
         let batch_size = file.batch_size;
+        let judge_config = file.judge.clone();
         let set = RewardSet::from_file(engine, file, &ctx)?;
         if let Some((path, lock)) = &opts.lock {
             let digests = set.digests();
@@ -320,6 +323,7 @@ impl LiveRewardSet {
                 set: RewardSet::from_rewards(rewards, batch_size, &ctx.path),
             })),
             ctx,
+            judge_config,
             opts,
             pending: Mutex::new(None),
             view: Mutex::new(FileView::default()),
@@ -415,6 +419,11 @@ impl LiveRewardSet {
         cv.notify_all();
     }
 
+    /// The judge of the set's `[judge]` table, if it has one.
+    pub fn judge(&self) -> Option<crate::Judge> {
+        self.inner.ctx.judge.clone()
+    }
+
     /// Events since the last call (also passed to `on_event` as they happen).
     pub fn drain_events(&self) -> Vec<SwapEvent> {
         std::mem::take(&mut *lock(&self.inner.events))
@@ -435,6 +444,7 @@ impl LiveRewardSet {
                 .as_ref()
                 .map(|keys| keys.iter().map(|k| k.to_string()).collect())
                 .unwrap_or_default(),
+            judge: self.inner.judge_config.clone(),
             reward: cur
                 .set
                 .rewards()

@@ -10,7 +10,7 @@ use crate::capability::HostState;
 use crate::limits::MemoryLimiter;
 use crate::output::{classify_failure, convert_guest_error, convert_results};
 use crate::quarantine::{Admission, Quarantine};
-use crate::{Capability, Error, Grants, QuarantinePolicy, RewardEngine, SandboxLimits};
+use crate::{Capability, Error, Grants, Judge, QuarantinePolicy, RewardEngine, SandboxLimits};
 
 /// How calls get an instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -55,6 +55,7 @@ pub struct Plugin {
     pre: RewardPluginPre<HostState>,
     limits: SandboxLimits,
     grants: Grants,
+    judge: Option<Judge>,
     config_json: String,
     mode: InstanceMode,
     warm: Mutex<Vec<(Store<HostState>, RewardPlugin)>>,
@@ -75,6 +76,9 @@ pub struct PluginOptions {
     pub mode: InstanceMode,
     /// When repeated failures pause the plugin.
     pub quarantine: QuarantinePolicy,
+    /// What answers the plugin's `judge` calls (with the `judge` grant);
+    /// none answers every request with an error.
+    pub judge: Option<Judge>,
 }
 
 impl Default for PluginOptions {
@@ -85,6 +89,7 @@ impl Default for PluginOptions {
             config_json: "{}".into(),
             mode: InstanceMode::Fresh,
             quarantine: QuarantinePolicy::default(),
+            judge: None,
         }
     }
 }
@@ -184,6 +189,7 @@ impl Plugin {
             pre,
             limits: req.limits,
             grants: req.grants,
+            judge: req.judge,
             config_json: req.config_json,
             mode: req.mode,
             warm: Mutex::new(Vec::new()),
@@ -200,6 +206,7 @@ impl Plugin {
             MemoryLimiter::new(&self.limits),
             self.grants.clone(),
             self.reward.clone(),
+            self.judge.clone(),
         );
         let mut store = Store::new(self.engine.engine_for(&self.limits), state);
         store.limiter(|s| &mut s.limiter);
@@ -210,6 +217,9 @@ impl Plugin {
     fn arm(&self, store: &mut Store<HostState>) {
         store.set_epoch_deadline(self.engine.deadline_ticks(self.limits.timeout_ms));
         store.epoch_deadline_trap();
+        // The judge gets what is left of the same deadline.
+        store.data_mut().deadline =
+            std::time::Instant::now() + std::time::Duration::from_millis(self.limits.timeout_ms);
         if let Some(fuel) = self.limits.fuel {
             let _ = store.set_fuel(fuel);
         }
@@ -476,6 +486,7 @@ impl Plugin {
             pre: self.pre.clone(),
             limits: self.limits,
             grants,
+            judge: self.judge.clone(),
             config_json: config_json.to_string(),
             mode: InstanceMode::Fresh,
             warm: Mutex::new(Vec::new()),

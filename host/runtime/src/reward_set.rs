@@ -7,8 +7,8 @@ use rewasm_api::{RewardError, RewardFn, Sample, Score};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Capability, Error, Grants, InstanceMode, ModuleSource, ModuleStore, Plugin, PluginOptions,
-    PublicKey, QuarantinePolicy, RewardEngine, SandboxLimits,
+    Capability, Error, Grants, InstanceMode, Judge, JudgeConfig, LocalJudgeFactory, ModuleSource,
+    ModuleStore, Plugin, PluginOptions, PublicKey, QuarantinePolicy, RewardEngine, SandboxLimits,
 };
 
 /// A reward-set file as written (TOML).
@@ -28,6 +28,10 @@ pub struct RewardSetFile {
     /// besides those in `$REWASM_HOME/trusted_keys`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trusted_keys: Vec<String>,
+    /// The judge that rewards granted `judge` ask. Read once, when the set
+    /// is first loaded (a live set keeps the judge it started with).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judge: Option<JudgeConfig>,
     /// The rewards.
     #[serde(default)]
     pub reward: Vec<RewardSpec>,
@@ -103,6 +107,12 @@ impl RewardSetFile {
                 path: path.to_path_buf(),
                 message: "batch_size must be positive".into(),
             });
+        }
+        if let Some(judge) = &self.judge {
+            judge.validate().map_err(|m| Error::RewardSetSyntax {
+                path: path.to_path_buf(),
+                message: format!("[judge]: {m}"),
+            })?;
         }
         let mut seen = std::collections::HashSet::new();
         for r in &self.reward {
@@ -186,6 +196,12 @@ pub struct LoadContext {
     pub stores: Vec<ModuleStore>,
     /// When set, modules must be signed by one of these keys.
     pub require_signature: Option<Arc<Vec<PublicKey>>>,
+    /// The judge of rewards granted `judge`; built from the set's `[judge]`
+    /// table by [`LoadContext::apply_policy`] unless one is set.
+    pub judge: Option<Judge>,
+    /// Builds the `local` judge backend (a model in this process); the CLI
+    /// supplies it, since the runtime cannot run models.
+    pub local_judge: Option<LocalJudgeFactory>,
 }
 
 impl LoadContext {
@@ -199,12 +215,24 @@ impl LoadContext {
             quarantine: QuarantinePolicy::default(),
             stores: vec![ModuleStore::default_location()],
             require_signature: None,
+            judge: None,
+            local_judge: None,
         }
     }
 
-    /// Takes the signature policy of a set file (`require_signature`,
-    /// `trusted_keys` plus the user's trusted keys), unless one is set.
+    /// Takes the policies of a set file, unless they are set already: the
+    /// signature policy (`require_signature`, `trusted_keys` plus the user's
+    /// trusted keys) and the judge (`[judge]`).
     pub fn apply_policy(&mut self, file: &RewardSetFile) -> Result<(), Error> {
+        if let (None, Some(config)) = (&self.judge, &file.judge) {
+            let judge = Judge::from_config(config, &self.base, self.local_judge.as_ref()).map_err(
+                |message| Error::RewardSetSyntax {
+                    path: self.path.clone(),
+                    message: format!("[judge]: {message}"),
+                },
+            )?;
+            self.judge = Some(judge);
+        }
         if !file.require_signature || self.require_signature.is_some() {
             return Ok(());
         }
@@ -326,6 +354,19 @@ pub fn load_reward_bytes(
             format!("config cannot be converted to JSON: {e}"),
         )
     })?;
+    let judge = if spec.capabilities.contains(&Capability::Judge) {
+        match &ctx.judge {
+            Some(j) => Some(j.clone()),
+            None => {
+                return Err(ctx.invalid(
+                    &spec.name,
+                    "is granted `judge`, but the set has no [judge] table (backend \"http\", \"local\" or \"rules\")".into(),
+                ))
+            }
+        }
+    } else {
+        None
+    };
     let plugin = Plugin::load_with(
         engine,
         &spec.name,
@@ -337,6 +378,7 @@ pub fn load_reward_bytes(
             config_json,
             mode: ctx.mode,
             quarantine: ctx.quarantine,
+            judge,
         },
     )?;
     Ok(Reward { spec, plugin })
