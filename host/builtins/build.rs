@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const BUILTINS: [&str; 4] = ["math-accuracy", "format", "iou", "length-bonus"];
+const BUILTINS: [&str; 5] = ["math-accuracy", "format", "iou", "length-bonus", "consistency"];
 
 fn main() {
     let manifest =

@@ -1,4 +1,4 @@
-//! The built-in reward components (math-accuracy, format, iou,
+//! The built-in reward components (math-accuracy, format, iou, consistency,
 //! length-bonus), compiled from `plugins/` by the build script and embedded,
 //! so `plugin = "math-accuracy"` needs no file.
 
