@@ -14,7 +14,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root/plugins"
 
-builtins=(math-accuracy format iou length-bonus consistency)
+builtins=(math-accuracy format iou length-bonus consistency chart-code)
 if [ $# -gt 0 ]; then plugins=("$@"); else plugins=("${builtins[@]}"); fi
 
 target=wasm32-unknown-unknown

@@ -1,5 +1,5 @@
 //! The built-in reward components (math-accuracy, format, iou, consistency,
-//! length-bonus), compiled from `plugins/` by the build script and embedded,
+//! length-bonus, chart-code), compiled from `plugins/` by the build script and embedded,
 //! so `plugin = "math-accuracy"` needs no file.
 
 include!(concat!(env!("OUT_DIR"), "/builtins.rs"));

@@ -12,7 +12,7 @@ use rewasm_runtime::{
 };
 use serde_json::Value;
 
-const BUILTINS: [&str; 4] = ["math-accuracy", "format", "iou", "length-bonus"];
+const BUILTINS: [&str; 5] = ["math-accuracy", "format", "iou", "length-bonus", "chart-code"];
 
 fn scratch(name: &str) -> PathBuf {
     let d = std::env::temp_dir()
