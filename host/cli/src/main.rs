@@ -5,6 +5,7 @@ mod bench;
 mod bench_decode;
 mod bench_langs;
 mod bench_swap;
+mod chat_model;
 mod demo;
 mod generate_cmd;
 mod input;
@@ -15,6 +16,7 @@ mod plot;
 mod plugin;
 mod reward_cmd;
 mod score;
+mod serve_judge;
 mod sign_cmd;
 mod train_cmd;
 mod vet_cmd;
@@ -41,6 +43,9 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Score a JSONL of completions with the rewards of a reward-set file.
     Score(score::ScoreArgs),
+    /// Serve a local model on an OpenAI-compatible /v1/chat/completions, as
+    /// a judge for the `http` judge backend (or any other client).
+    ServeJudge(serve_judge::ServeJudgeArgs),
     /// Show a reward component's name, version, WIT version, config schema,
     /// capabilities, imports and exports.
     Inspect {
@@ -98,6 +103,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Score(args) => score::run(args),
+        Command::ServeJudge(args) => serve_judge::run(args).map(|_| ExitCode::SUCCESS),
         Command::New(args) => plugin::new::run(args).map(|_| ExitCode::SUCCESS),
         Command::Build(args) => plugin::build::run(args),
         Command::Inspect { plugin, json } => inspect::run(&plugin, json).map(|_| ExitCode::SUCCESS),

@@ -64,7 +64,10 @@ fn start_rewards(args: &ScoreArgs) -> anyhow::Result<LiveRewardSet> {
     };
     let live = LiveRewardSet::start(
         &engine,
-        LoadContext::for_file(&args.rewards),
+        LoadContext {
+            local_judge: Some(crate::chat_model::local_judge_factory()),
+            ..LoadContext::for_file(&args.rewards)
+        },
         LiveOptions {
             watch: args.watch,
             lock,
@@ -130,6 +133,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let secs = start.elapsed().as_secs_f64();
     print_summary(set, &all, secs);
+    print_judge(&live);
 
     Ok(if bad.is_empty() {
         ExitCode::SUCCESS
@@ -250,6 +254,7 @@ fn watch(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let secs = start.elapsed().as_secs_f64();
     print_summary(&live.current().set, &all, secs);
+    print_judge(&live);
     Ok(if bad == 0 {
         ExitCode::SUCCESS
     } else {
@@ -282,6 +287,20 @@ fn reward_json(res: &Result<Score, RewardError>) -> Value {
             obj
         }
         Err(e) => json!({ "error": { "kind": e.kind().as_str(), "message": e.message() } }),
+    }
+}
+
+/// What the set's judge did, when it has one.
+fn print_judge(live: &LiveRewardSet) {
+    if let Some(j) = live.judge() {
+        let s = j.stats();
+        eprintln!(
+            "  judge ({}): {} request(s), {} answered from the cache, {} error(s)",
+            j.describe(),
+            s.requests,
+            s.cache_hits,
+            s.errors
+        );
     }
 }
 

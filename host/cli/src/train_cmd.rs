@@ -122,7 +122,10 @@ fn start_rewards(
         on_event: Some(Arc::new(move |e: &SwapEvent| sink.show(e))),
         ..LiveOptions::default()
     };
-    let ctx = LoadContext::for_file(&cfg.rewards);
+    let ctx = LoadContext {
+        local_judge: Some(crate::chat_model::local_judge_factory()),
+        ..LoadContext::for_file(&cfg.rewards)
+    };
     let snapshot = if opts.resume {
         checkpoint_reward_state(&cfg.output_dir)?
     } else {
