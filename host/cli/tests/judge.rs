@@ -475,3 +475,89 @@ fn perception_reward_against_a_live_judge_with_cache_and_outage() {
         assert!(r["rewards"]["format"]["value"].is_number(), "{r}");
     }
 }
+
+/// examples/perception-r1 with its judge switched to `rules`: the totals
+/// its README lists.
+#[test]
+fn the_perception_r1_example_scores_as_its_readme_says() {
+    let ex = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/perception-r1");
+    let dir = scratch("perception-r1");
+    let text = std::fs::read_to_string(ex.join("rewards.toml")).expect("read the set");
+    // Everything from `[judge]` up to the first reward becomes a rules judge.
+    let start = text.find("[judge]").expect("a [judge] table");
+    let end = text.find("[[reward]]").expect("rewards");
+    let end = text[..end]
+        .rfind("\n#")
+        .filter(|&i| i > start)
+        .unwrap_or(end);
+    let set = dir.join("rewards.toml");
+    std::fs::write(
+        &set,
+        format!(
+            "{}[judge]\nbackend = \"rules\"\n{}",
+            &text[..start],
+            &text[end..]
+        ),
+    )
+    .expect("write the set");
+    let (out, rows, stderr) = score(&dir.join("home"), &set, &ex.join("data.jsonl"));
+    assert!(out.status.success(), "{stderr}");
+    let totals: Vec<f64> = rows
+        .iter()
+        .map(|r| {
+            r["total"]
+                .as_f64()
+                .unwrap_or_else(|| panic!("no total: {r}"))
+        })
+        .collect();
+    let expected = [1.7, 0.567, 0.9, 1.7, 0.365, 1.0];
+    assert_eq!(totals.len(), expected.len());
+    for (got, want) in totals.iter().zip(expected) {
+        assert!(
+            (got - want).abs() < 5e-4,
+            "totals {totals:?}, README {expected:?}"
+        );
+    }
+}
+
+/// The `local` backend: the model runs inside `rewasm score`; its answers
+/// are cached like the `http` backend's.
+#[test]
+fn perception_reward_with_a_local_judge() {
+    if !pulled() {
+        return;
+    }
+    let dir = scratch("local");
+    let input = dir.join("rows.jsonl");
+    write_rows(&input, 2);
+    let set = write_set(
+        &dir,
+        &format!("backend = \"local\"\nmodel = \"{MODEL}\"\ncache_dir = \"cache\""),
+    );
+    // The model is found under the shared test home; the cache is the set's.
+    let (out, first, stderr) = score(&model_home(), &set, &input);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(first.len(), 2);
+    for row in &first {
+        let p = &row["rewards"]["perception"];
+        assert!(
+            p["value"]
+                .as_f64()
+                .is_some_and(|v| (0.0..=1.0).contains(&v))
+                || p["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("verdict")),
+            "{row}"
+        );
+    }
+    assert!(
+        stderr.contains(&format!(
+            "judge (local {MODEL}): 2 request(s), 0 answered from the cache, 0 error(s)"
+        )),
+        "{stderr}"
+    );
+    let (out, again, stderr) = score(&model_home(), &set, &input);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(again, first);
+    assert!(stderr.contains("2 answered from the cache"), "{stderr}");
+}
