@@ -13,6 +13,7 @@
 mod budget;
 pub mod color;
 mod compare;
+mod draw;
 mod error;
 mod format;
 mod interp;
