@@ -1,10 +1,15 @@
 //! Reading `rewasm score` input: one JSON object per line.
+//!
+//! A row may name image files (`"images": ["images/00000.png"]`, relative
+//! to the JSONL's folder, or to the working directory for standard input);
+//! they are read when the row is parsed and reach plugins that ask for
+//! images as `Sample.images`.
 
 use std::io::BufRead;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use rewasm_api::Sample;
+use rewasm_api::{Image, Sample};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -24,6 +29,9 @@ struct RawRow {
     /// Extension: a token count computed elsewhere, for length rewards.
     #[serde(default)]
     completion_tokens: Option<u32>,
+    /// Image files, relative to the input's folder.
+    #[serde(default)]
+    images: Option<Value>,
 }
 
 /// A parsed row: the sample and its id as written (string or number).
@@ -44,13 +52,25 @@ pub struct BadLine {
 pub fn read_rows(path: &Path) -> anyhow::Result<(Vec<Row>, Vec<BadLine>)> {
     let mut rows = Vec::new();
     let mut bad = Vec::new();
-    for item in parse_lines(open(path)?) {
+    for item in parse_lines(open(path)?, images_base(path)) {
         match item {
             Ok(r) => rows.push(r),
             Err(b) => bad.push(b),
         }
     }
     Ok((rows, bad))
+}
+
+/// The folder image paths are relative to: the input's, or the working
+/// directory for standard input.
+fn images_base(input: &Path) -> PathBuf {
+    if input == Path::new("-") {
+        return PathBuf::from(".");
+    }
+    match input.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }
 
 /// `-` is standard input.
@@ -66,11 +86,12 @@ fn open(path: &Path) -> anyhow::Result<Box<dyn BufRead + Send>> {
 /// Rows as they are read, from a thread: for streams (`score --watch`).
 pub fn stream_rows(path: &Path) -> anyhow::Result<std::sync::mpsc::Receiver<Result<Row, BadLine>>> {
     let reader = open(path)?;
+    let base = images_base(path);
     let (tx, rx) = std::sync::mpsc::sync_channel(4096);
     std::thread::Builder::new()
         .name("rewasm-input".into())
         .spawn(move || {
-            for item in parse_lines(reader) {
+            for item in parse_lines(reader, base) {
                 if tx.send(item).is_err() {
                     break;
                 }
@@ -80,8 +101,11 @@ pub fn stream_rows(path: &Path) -> anyhow::Result<std::sync::mpsc::Receiver<Resu
 }
 
 /// Parses lines lazily; blank lines are skipped.
-fn parse_lines(reader: Box<dyn BufRead + Send>) -> impl Iterator<Item = Result<Row, BadLine>> {
-    reader.lines().enumerate().filter_map(|(i, line)| {
+fn parse_lines(
+    reader: Box<dyn BufRead + Send>,
+    base: PathBuf,
+) -> impl Iterator<Item = Result<Row, BadLine>> {
+    reader.lines().enumerate().filter_map(move |(i, line)| {
         let line_no = i + 1;
         let line = match line {
             Ok(l) => l,
@@ -95,14 +119,14 @@ fn parse_lines(reader: Box<dyn BufRead + Send>) -> impl Iterator<Item = Result<R
         if line.trim().is_empty() {
             return None;
         }
-        Some(parse_row(&line).map_err(|message| BadLine {
+        Some(parse_row(&line, &base).map_err(|message| BadLine {
             line: line_no,
             message,
         }))
     })
 }
 
-fn parse_row(line: &str) -> Result<Row, String> {
+fn parse_row(line: &str, base: &Path) -> Result<Row, String> {
     let raw: RawRow = serde_json::from_str(line).map_err(|e| format!("invalid row: {e}"))?;
     let id = match &raw.id {
         Value::String(s) => s.clone(),
@@ -135,6 +159,25 @@ fn parse_row(line: &str) -> Result<Row, String> {
             ))
         }
     };
+    let images = match &raw.images {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| match item {
+                Value::String(name) => load_image(base, name),
+                other => Err(format!(
+                    "`images` must hold file names, got {}",
+                    kind_of(other)
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(other) => {
+            return Err(format!(
+                "`images` must be an array of file names or null, got {}",
+                kind_of(other)
+            ))
+        }
+    };
     Ok(Row {
         id: raw.id,
         sample: Sample {
@@ -145,10 +188,43 @@ fn parse_row(line: &str) -> Result<Row, String> {
             completion_tokens: raw.completion_tokens.unwrap_or(0),
             reference: raw.reference,
             metadata,
-            images: Vec::new(),
+            images,
             step: 0,
         },
     })
+}
+
+/// Reads one image of a row; the type comes from the file's first bytes.
+fn load_image(base: &Path, name: &str) -> Result<Image, String> {
+    if name.is_empty() {
+        return Err("`images` holds an empty file name".into());
+    }
+    let path = base.join(name);
+    let data = std::fs::read(&path).map_err(|e| format!("image `{}`: {e}", path.display()))?;
+    let mime = image_mime(&data).ok_or_else(|| {
+        format!(
+            "image `{}` is not a PNG, JPEG, GIF or WebP file",
+            path.display()
+        )
+    })?;
+    Ok(Image {
+        mime: mime.into(),
+        data,
+    })
+}
+
+fn image_mime(data: &[u8]) -> Option<&'static str> {
+    if data.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if data.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some("image/jpeg")
+    } else if data.starts_with(b"GIF87a") || data.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else if data.len() >= 12 && &data[..4] == b"RIFF" && &data[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
 }
 
 fn kind_of(v: &Value) -> &'static str {
@@ -166,30 +242,101 @@ fn kind_of(v: &Value) -> &'static str {
 mod tests {
     use super::*;
 
+    fn parse_row_here(line: &str) -> Result<Row, String> {
+        parse_row(line, Path::new("."))
+    }
+
     #[test]
     fn numbers_and_strings_are_ids_and_unknown_fields_ignored() {
-        let r = parse_row(r#"{"id": 7, "prompt": "p", "completion": "c", "extra": 1, "group": 3}"#)
-            .unwrap();
+        let r = parse_row_here(
+            r#"{"id": 7, "prompt": "p", "completion": "c", "extra": 1, "group": 3}"#,
+        )
+        .unwrap();
         assert_eq!(r.sample.id, "7");
         assert_eq!(r.sample.group.as_deref(), Some("3"));
         assert_eq!(r.id, Value::from(7));
-        let r = parse_row(r#"{"id": "a", "completion": "c", "reference": null, "metadata": null}"#)
-            .unwrap();
+        let r = parse_row_here(
+            r#"{"id": "a", "completion": "c", "reference": null, "metadata": null}"#,
+        )
+        .unwrap();
         assert_eq!(r.sample.reference, None);
         assert_eq!(r.sample.metadata, Value::Null);
     }
 
     #[test]
     fn bad_rows_say_what_is_wrong() {
-        assert!(parse_row(r#"{"id": 1}"#)
+        assert!(parse_row_here(r#"{"id": 1}"#)
             .unwrap_err()
             .contains("completion"));
-        assert!(parse_row(r#"{"id": [1], "completion": ""}"#)
+        assert!(parse_row_here(r#"{"id": [1], "completion": ""}"#)
             .unwrap_err()
             .contains("`id`"));
-        assert!(parse_row(r#"{"id": 1, "completion": "", "metadata": 3}"#)
+        assert!(
+            parse_row_here(r#"{"id": 1, "completion": "", "metadata": 3}"#)
+                .unwrap_err()
+                .contains("`metadata`")
+        );
+        assert!(parse_row_here("{not json")
             .unwrap_err()
-            .contains("`metadata`"));
-        assert!(parse_row("{not json").unwrap_err().contains("invalid row"));
+            .contains("invalid row"));
+    }
+}
+
+#[cfg(test)]
+mod image_tests {
+    use super::*;
+
+    const PNG_HEAD: &[u8] = b"\x89PNG\r\n\x1a\n....";
+
+    fn folder(name: &str) -> PathBuf {
+        let d = std::env::temp_dir()
+            .join(format!("rewasm-input-{}", std::process::id()))
+            .join(name);
+        std::fs::create_dir_all(d.join("images")).expect("scratch dir");
+        d
+    }
+
+    #[test]
+    fn images_resolve_against_the_input_folder() {
+        let d = folder("ok");
+        std::fs::write(d.join("images/0.png"), PNG_HEAD).expect("write");
+        std::fs::write(
+            d.join("rows.jsonl"),
+            "{\"id\": 1, \"completion\": \"c\", \"images\": [\"images/0.png\"]}\n{\"id\": 2, \"completion\": \"c\", \"images\": null}\n",
+        )
+        .expect("write");
+        let (rows, bad) = read_rows(&d.join("rows.jsonl")).expect("read");
+        assert!(bad.is_empty());
+        assert_eq!(rows[0].sample.images.len(), 1);
+        assert_eq!(rows[0].sample.images[0].mime, "image/png");
+        assert_eq!(rows[0].sample.images[0].data, PNG_HEAD);
+        assert!(rows[1].sample.images.is_empty());
+    }
+
+    #[test]
+    fn a_missing_or_foreign_image_names_the_file_and_line() {
+        let d = folder("bad");
+        std::fs::write(d.join("images/text.png"), "not an image").expect("write");
+        std::fs::write(
+            d.join("rows.jsonl"),
+            "{\"id\": 1, \"completion\": \"c\", \"images\": [\"images/gone.png\"]}\n{\"id\": 2, \"completion\": \"c\", \"images\": [\"images/text.png\"]}\n{\"id\": 3, \"completion\": \"c\", \"images\": \"images/text.png\"}\n{\"id\": 4, \"completion\": \"c\", \"images\": [7]}\n",
+        )
+        .expect("write");
+        let (rows, bad) = read_rows(&d.join("rows.jsonl")).expect("read");
+        assert!(rows.is_empty());
+        let lines: Vec<usize> = bad.iter().map(|b| b.line).collect();
+        assert_eq!(lines, [1, 2, 3, 4]);
+        assert!(bad[0].message.contains("gone.png"), "{}", bad[0].message);
+        assert!(
+            bad[1].message.contains("text.png") && bad[1].message.contains("not a PNG"),
+            "{}",
+            bad[1].message
+        );
+        assert!(
+            bad[2].message.contains("`images` must be an array"),
+            "{}",
+            bad[2].message
+        );
+        assert!(bad[3].message.contains("file names"), "{}", bad[3].message);
     }
 }

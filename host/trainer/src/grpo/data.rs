@@ -1,9 +1,11 @@
 //! The prompt dataset: JSONL rows with `prompt` (plain text) or `messages`
 //! (a chat, rendered with the model's template), plus optional `reference`,
-//! `metadata` and `id`.
+//! `metadata`, `id` and `images` (files relative to the dataset's folder,
+//! handed to the rewards that ask for images; the policy sees text only).
 
 use std::path::{Path, PathBuf};
 
+use rewasm_api::Image;
 use serde_json::Value;
 
 use crate::tokenizer::{Message, Tokenizer};
@@ -39,6 +41,8 @@ pub struct PromptRow {
     pub reference: Option<String>,
     /// The row's metadata (`Null` when absent).
     pub metadata: Value,
+    /// The row's images, read when the dataset is loaded.
+    pub images: Vec<Image>,
 }
 
 /// Reads and tokenizes every row. `messages` rows need a chat template;
@@ -71,10 +75,10 @@ pub fn load_dataset(
         for key in obj.keys() {
             if !matches!(
                 key.as_str(),
-                "prompt" | "messages" | "reference" | "metadata" | "id"
+                "prompt" | "messages" | "reference" | "metadata" | "id" | "images"
             ) {
                 return Err(bad(format!(
-                    "unknown key `{key}` (rows have prompt or messages, reference, metadata, id)"
+                    "unknown key `{key}` (rows have prompt or messages, reference, metadata, id, images)"
                 )));
             }
         }
@@ -120,6 +124,17 @@ pub fn load_dataset(
             Some(Value::Number(n)) => n.to_string(),
             _ => line_no.to_string(),
         };
+        let images = match obj.get("images") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(names)) => names
+                .iter()
+                .map(|n| match n.as_str() {
+                    Some(name) if !name.is_empty() => read_image(path, name).map_err(&bad),
+                    _ => Err(bad("`images` must hold file names".into())),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err(bad("`images` must be an array of file names".into())),
+        };
         // Chat-rendered text carries its own special tokens.
         let special = obj.contains_key("prompt");
         let mut ids = tok
@@ -137,6 +152,7 @@ pub fn load_dataset(
             ids,
             reference,
             metadata,
+            images,
         });
     }
     if rows.is_empty() {
@@ -145,6 +161,31 @@ pub fn load_dataset(
         });
     }
     Ok(rows)
+}
+
+/// Reads an image named by a row of the dataset at `dataset`; the type
+/// comes from the file's first bytes.
+fn read_image(dataset: &Path, name: &str) -> Result<Image, String> {
+    let file = dataset.parent().unwrap_or(Path::new(".")).join(name);
+    let data = std::fs::read(&file).map_err(|e| format!("image `{}`: {e}", file.display()))?;
+    let mime = if data.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "image/png"
+    } else if data.starts_with(&[0xff, 0xd8, 0xff]) {
+        "image/jpeg"
+    } else if data.starts_with(b"GIF87a") || data.starts_with(b"GIF89a") {
+        "image/gif"
+    } else if data.len() >= 12 && &data[..4] == b"RIFF" && &data[8..12] == b"WEBP" {
+        "image/webp"
+    } else {
+        return Err(format!(
+            "image `{}` is not a PNG, JPEG, GIF or WebP file",
+            file.display()
+        ));
+    };
+    Ok(Image {
+        mime: mime.into(),
+        data,
+    })
 }
 
 #[cfg(test)]
@@ -188,6 +229,24 @@ mod tests {
         );
         let e = load_dataset(&p, &tok, 8).expect_err("no template");
         assert!(e.to_string().contains("chat.jsonl:1: `messages`"), "{e}");
+        let png = write("image.png", "");
+        std::fs::write(&png, b"\x89PNG\r\n\x1a\n").expect("png");
+        let png_name = png.file_name().and_then(|n| n.to_str()).expect("name");
+        let p = write(
+            "images.jsonl",
+            &format!("{{\"prompt\": \"1\", \"images\": [\"{png_name}\"]}}\n{{\"prompt\": \"1\", \"images\": [\"gone.png\"]}}\n"),
+        );
+        let e = load_dataset(&p, &tok, 8).expect_err("missing image");
+        assert!(
+            e.to_string().contains("images.jsonl:2: image `") && e.to_string().contains("gone.png"),
+            "{e}"
+        );
+        let p = write(
+            "images-ok.jsonl",
+            &format!("{{\"prompt\": \"1\", \"images\": [\"{png_name}\"]}}\n"),
+        );
+        let rows = load_dataset(&p, &tok, 8).expect("images load");
+        assert_eq!(rows[0].images[0].mime, "image/png");
         let p = write("empty.jsonl", "\n");
         assert!(matches!(
             load_dataset(&p, &tok, 8),

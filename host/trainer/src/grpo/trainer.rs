@@ -740,7 +740,7 @@ impl Trainer {
             completion_tokens: gen.ids.len() as u32,
             reference: row.reference.clone(),
             metadata: row.metadata.clone(),
-            images: Vec::new(),
+            images: row.images.clone(),
             step,
         }
     }
