@@ -6,6 +6,7 @@ mod bench_decode;
 mod bench_langs;
 mod bench_swap;
 mod chat_model;
+mod data_cmd;
 mod demo;
 mod generate_cmd;
 mod input;
@@ -97,6 +98,10 @@ enum Command {
     /// Build a plugin project into a component: installs the language's
     /// toolchain when missing, embeds the test vectors, then vets the result.
     Build(plugin::build::BuildArgs),
+    /// Make synthetic multimodal datasets (JSONL + PNG): grounding scenes
+    /// with boxes, charts with their plotting code.
+    #[command(subcommand)]
+    Data(data_cmd::DataCommand),
 }
 
 fn main() -> ExitCode {
@@ -122,6 +127,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => sign_cmd::sign(args).map(|_| ExitCode::SUCCESS),
         Command::Verify(args) => sign_cmd::verify(args).map(|_| ExitCode::SUCCESS),
         Command::Vectors(cmd) => sign_cmd::vectors(cmd).map(|_| ExitCode::SUCCESS),
+        Command::Data(cmd) => data_cmd::run(cmd).map(|_| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
