@@ -22,7 +22,7 @@ use clap::Subcommand;
 
 #[derive(Subcommand)]
 pub enum DataCommand {
-    /// Scenes of 2-6 shapes, each row asking for one shape by a referring
+    /// Scenes of shapes (2-6 by default), each row asking for one shape by a referring
     /// expression that fits it alone, with its tight pixel box as the
     /// reference (grounding for the `iou` reward).
     Boxes(boxes::BoxesArgs),

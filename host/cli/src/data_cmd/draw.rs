@@ -36,7 +36,7 @@ pub fn shape_boxes(scene: &Scene) -> Result<Vec<PixelBox>> {
         .map(|shape| {
             let mut alone = blank(scene)?;
             fill(&mut alone, shape)?;
-            changed_box(&alone, scene.background.rgb).ok_or_else(|| {
+            changed_box(&alone, scene.background.rgb, shape.frame()).ok_or_else(|| {
                 anyhow!(
                     "a {} of side {} left no pixel",
                     shape.kind.name(),
@@ -128,17 +128,24 @@ fn outline(shape: &Shape) -> Option<Path> {
     }
 }
 
-/// The smallest box around the pixels that differ from `bg`.
-fn changed_box(pixmap: &Pixmap, bg: [u8; 3]) -> Option<PixelBox> {
-    let width = pixmap.width();
+/// The smallest box around the pixels that differ from `bg`, looking only
+/// near `frame` (anti-aliasing reaches less than a pixel beyond it).
+fn changed_box(pixmap: &Pixmap, bg: [u8; 3], frame: [f32; 4]) -> Option<PixelBox> {
+    let (w, h) = (pixmap.width(), pixmap.height());
+    let lo = |v: f32| (v.floor() - 2.0).max(0.0) as u32;
+    let hi = |v: f32, end: u32| ((v.ceil() + 2.0).max(0.0) as u32).min(end);
+    let (xa, ya, xb, yb) = (lo(frame[0]), lo(frame[1]), hi(frame[2], w), hi(frame[3], h));
+    let data = pixmap.data();
     let mut b: Option<PixelBox> = None;
-    for (i, px) in pixmap.data().chunks_exact(4).enumerate() {
-        if px[..3] != bg {
-            let (x, y) = (i as u32 % width, i as u32 / width);
-            b = Some(match b {
-                None => [x, y, x + 1, y + 1],
-                Some([x1, y1, x2, y2]) => [x1.min(x), y1.min(y), x2.max(x + 1), y2.max(y + 1)],
-            });
+    for y in ya..yb {
+        for x in xa..xb {
+            let i = ((y * w + x) * 4) as usize;
+            if data[i..i + 3] != bg {
+                b = Some(match b {
+                    None => [x, y, x + 1, y + 1],
+                    Some([x1, y1, x2, y2]) => [x1.min(x), y1.min(y), x2.max(x + 1), y2.max(y + 1)],
+                });
+            }
         }
     }
     b
