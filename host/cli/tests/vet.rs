@@ -12,7 +12,14 @@ use rewasm_runtime::{
 };
 use serde_json::Value;
 
-const BUILTINS: [&str; 5] = ["math-accuracy", "format", "iou", "length-bonus", "chart-code"];
+const BUILTINS: [&str; 6] = [
+    "math-accuracy",
+    "format",
+    "iou",
+    "length-bonus",
+    "chart-code",
+    "consistency",
+];
 
 fn scratch(name: &str) -> PathBuf {
     let d = std::env::temp_dir()
