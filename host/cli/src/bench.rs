@@ -17,6 +17,9 @@ use serde_json::{json, Value};
 
 use crate::input::read_rows;
 
+#[path = "bench_chart.rs"]
+mod bench_chart;
+
 #[derive(Subcommand)]
 pub enum BenchCommand {
     /// math-accuracy (Wasm) vs Python math-verify 0.9.0 on the same
@@ -62,6 +65,9 @@ pub enum BenchCommand {
     /// component size, first and cached load, per-sample cost at batch 256,
     /// each next to the Rust build's.
     Langs(crate::bench_langs::LangsArgs),
+    /// chart-code as a Wasm component vs the same Rust compiled natively,
+    /// on reference/candidate groups of plotting code.
+    Chart(bench_chart::ChartArgs),
 }
 
 pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
@@ -78,6 +84,7 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Decode(args) => crate::bench_decode::run(args),
         BenchCommand::Swap(args) => crate::bench_swap::run(args),
         BenchCommand::Langs(args) => crate::bench_langs::run(args),
+        BenchCommand::Chart(args) => bench_chart::run(args),
     }
 }
 
