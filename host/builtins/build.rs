@@ -14,8 +14,9 @@ fn main() {
         .canonicalize()
         .expect("repository root");
     let plugins = root.join("plugins");
-    // math-equiv: the library math-accuracy and consistency check answers with.
-    for watched in ["sdk", "math-equiv", "Cargo.toml", "Cargo.lock"] {
+    // Libraries the built-ins are made from: math-equiv (math-accuracy and
+    // consistency check answers with it) and chart (chart-code runs it).
+    for watched in ["sdk", "math-equiv", "chart", "Cargo.toml", "Cargo.lock"] {
         println!("cargo:rerun-if-changed={}", plugins.join(watched).display());
     }
     println!("cargo:rerun-if-changed={}", root.join("wit").display());

@@ -23,7 +23,7 @@ macro_rules! files {
 /// standalone by [`rust_sdk_manifest`].
 pub const RUST_SDK: Files = files!("plugins/sdk":
     "src/lib.rs", "src/alloc.rs", "src/answer.rs", "src/boxes.rs", "src/config.rs",
-    "src/guest.rs", "src/readme.rs", "src/types.rs");
+    "src/guest.rs", "src/judge.rs", "src/readme.rs", "src/types.rs");
 const RUST_SDK_MANIFEST: &str = include_str!("../../../../plugins/sdk/Cargo.toml");
 const PLUGINS_WORKSPACE: &str = include_str!("../../../../plugins/Cargo.toml");
 
