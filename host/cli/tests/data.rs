@@ -554,3 +554,56 @@ fn score_gives_the_reference_code_the_top_chart_score() {
         assert!(v < 1.0, "{s}");
     }
 }
+
+/// The shipped examples: their data is what `rewasm data` makes for the seed
+/// their READMEs name, and their completions score as the READMEs say.
+#[test]
+fn the_grounding_and_chart_examples_are_reproducible_and_score_as_documented() {
+    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    for (kind, example, args) in [
+        (
+            "boxes",
+            "grounding",
+            &["--count", "6", "--seed", "7", "--width", "256", "--height", "256"][..],
+        ),
+        ("charts", "chart-to-code", &["--count", "4", "--seed", "3"][..]),
+    ] {
+        let dir = scratch(example);
+        make(kind, &dir, args);
+        let shipped = examples.join(example).join("data");
+        assert_eq!(
+            std::fs::read(dir.join("data.jsonl")).expect("made"),
+            std::fs::read(shipped.join("data.jsonl")).expect("shipped"),
+            "{example}: data.jsonl differs from `rewasm data {kind}`"
+        );
+    }
+    let score = |example: &str| -> Vec<f64> {
+        let dir = examples.join(example);
+        let out = rewasm()
+            .args(["score", "--no-progress", "--rewards"])
+            .arg(dir.join("rewards.toml"))
+            .arg("--input")
+            .arg(dir.join("data/completions.jsonl"))
+            .output()
+            .expect("run score");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| {
+                let row: Value = serde_json::from_str(l).expect("row");
+                row["total"].as_f64().unwrap_or_else(|| panic!("no total: {row}"))
+            })
+            .collect()
+    };
+    let near = |got: &[f64], want: &[f64]| {
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 5e-4, "got {got:?}, README says {want:?}");
+        }
+    };
+    near(&score("grounding"), &[1.0, 1.0, 0.595, 0.0, 0.0, 0.647]);
+    let charts = score("chart-to-code");
+    near(&charts, &[1.0, 0.909, 0.736, 0.0]);
+    // identical > small change > another chart type > broken code
+    assert!(charts.windows(2).all(|w| w[0] > w[1]), "{charts:?}");
+}
