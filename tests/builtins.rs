@@ -42,7 +42,14 @@ fn every_builtin_loads_and_names_itself() {
     let names = builtin_names();
     assert_eq!(
         names,
-        vec!["math-accuracy", "format", "iou", "length-bonus"]
+        vec![
+            "math-accuracy",
+            "format",
+            "iou",
+            "length-bonus",
+            "consistency",
+            "chart-code"
+        ]
     );
     for name in names {
         let p = builtin(&engine, name, "{}");
@@ -54,9 +61,19 @@ fn every_builtin_loads_and_names_itself() {
             "{name}: {:?}",
             p.exports()
         );
+        // Only consistency asks a judge; no built-in imports anything else.
+        let judge = "rewasm:reward/judge@0.1.0";
         assert!(
-            p.imports().iter().all(|i| i == "rewasm:reward/types@0.1.0"),
-            "{name} imports no capability: {:?}",
+            p.imports()
+                .iter()
+                .all(|i| i == "rewasm:reward/types@0.1.0" || (name == "consistency" && i == judge)),
+            "{name} imports only what it needs: {:?}",
+            p.imports()
+        );
+        assert_eq!(
+            p.imports().iter().any(|i| i == judge),
+            name == "consistency",
+            "{name}: {:?}",
             p.imports()
         );
         serde_json::from_str::<serde_json::Value>(&p.info().config_schema).expect("schema is JSON");
