@@ -4,7 +4,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const BUILTINS: [&str; 6] = ["math-accuracy", "format", "iou", "length-bonus", "consistency", "chart-code"];
+const BUILTINS: [&str; 6] = [
+    "math-accuracy",
+    "format",
+    "iou",
+    "length-bonus",
+    "consistency",
+    "chart-code",
+];
 
 fn main() {
     let manifest =

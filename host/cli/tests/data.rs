@@ -564,9 +564,15 @@ fn the_grounding_and_chart_examples_are_reproducible_and_score_as_documented() {
         (
             "boxes",
             "grounding",
-            &["--count", "6", "--seed", "7", "--width", "256", "--height", "256"][..],
+            &[
+                "--count", "6", "--seed", "7", "--width", "256", "--height", "256",
+            ][..],
         ),
-        ("charts", "chart-to-code", &["--count", "4", "--seed", "3"][..]),
+        (
+            "charts",
+            "chart-to-code",
+            &["--count", "4", "--seed", "3"][..],
+        ),
     ] {
         let dir = scratch(example);
         make(kind, &dir, args);
@@ -586,12 +592,18 @@ fn the_grounding_and_chart_examples_are_reproducible_and_score_as_documented() {
             .arg(dir.join("data/completions.jsonl"))
             .output()
             .expect("run score");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout)
             .lines()
             .map(|l| {
                 let row: Value = serde_json::from_str(l).expect("row");
-                row["total"].as_f64().unwrap_or_else(|| panic!("no total: {row}"))
+                row["total"]
+                    .as_f64()
+                    .unwrap_or_else(|| panic!("no total: {row}"))
             })
             .collect()
     };
