@@ -17,9 +17,6 @@ use serde_json::{json, Value};
 
 use crate::input::read_rows;
 
-#[path = "bench_chart.rs"]
-mod bench_chart;
-
 #[derive(Subcommand)]
 pub enum BenchCommand {
     /// math-accuracy (Wasm) vs Python math-verify 0.9.0 on the same
@@ -67,7 +64,7 @@ pub enum BenchCommand {
     Langs(crate::bench_langs::LangsArgs),
     /// chart-code as a Wasm component vs the same Rust compiled natively,
     /// on reference/candidate groups of plotting code.
-    Chart(bench_chart::ChartArgs),
+    Chart(crate::bench_chart::ChartArgs),
 }
 
 pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
@@ -84,7 +81,7 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Decode(args) => crate::bench_decode::run(args),
         BenchCommand::Swap(args) => crate::bench_swap::run(args),
         BenchCommand::Langs(args) => crate::bench_langs::run(args),
-        BenchCommand::Chart(args) => bench_chart::run(args),
+        BenchCommand::Chart(args) => crate::bench_chart::run(args),
     }
 }
 
@@ -136,7 +133,8 @@ fn paired_median(iters: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (Dur
     (ta[ta.len() / 2], tb[tb.len() / 2])
 }
 
-fn to_sdk(s: &Sample) -> rewasm_plugin_sdk::Sample {
+/// A host sample as the plugin SDK's type, for natively run baselines.
+pub(crate) fn to_sdk(s: &Sample) -> rewasm_plugin_sdk::Sample {
     rewasm_plugin_sdk::Sample {
         id: s.id.clone(),
         group: s.group.clone(),

@@ -95,19 +95,6 @@ fn samples(n: usize) -> Vec<Sample> {
     out
 }
 
-fn to_sdk(s: &Sample) -> rewasm_plugin_sdk::Sample {
-    rewasm_plugin_sdk::Sample {
-        id: s.id.clone(),
-        group: s.group.clone(),
-        prompt: s.prompt.clone(),
-        completion: s.completion.clone(),
-        completion_tokens: s.completion_tokens,
-        reference: s.reference.clone(),
-        metadata: s.metadata.to_string(),
-        step: s.step,
-    }
-}
-
 fn load(engine: &Arc<RewardEngine>) -> anyhow::Result<Plugin> {
     let src = ModuleSource::resolve("chart-code", Path::new("."))?;
     let bytes = src.bytes()?;
@@ -138,7 +125,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 pub fn run(args: ChartArgs) -> anyhow::Result<()> {
     let n = args.pairs.max(1);
     let batch = samples(n);
-    let sdk: Vec<rewasm_plugin_sdk::Sample> = batch.iter().map(to_sdk).collect();
+    let sdk: Vec<rewasm_plugin_sdk::Sample> = batch.iter().map(crate::bench::to_sdk).collect();
     let engine = RewardEngine::new()?;
     let plugin = load(&engine)?;
     let native = chart_code::ChartCode::configure("{}").map_err(|e| anyhow::anyhow!("{e}"))?;

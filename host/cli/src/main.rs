@@ -2,6 +2,7 @@
 //! components, and benchmark them.
 
 mod bench;
+mod bench_chart;
 mod bench_decode;
 mod bench_langs;
 mod bench_swap;
